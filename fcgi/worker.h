@@ -1,0 +1,10 @@
+/* fcgi/worker.h — one prefork child: accept, dispatch, answer, until told to stop or recycled. */
+#ifndef TT_WORKER_H
+#define TT_WORKER_H
+
+#include "../common/config.h"
+
+/* Runs the accept loop on lsock; never returns (exits 0 when done). */
+void worker_run(const struct config *cfg, int lsock) __attribute__((noreturn));
+
+#endif

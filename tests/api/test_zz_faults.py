@@ -1,0 +1,41 @@
+"""Fault tests, run last: PostgreSQL and Redis stopped and started under a running telltale."""
+import os
+
+from tt import eventually, expect, get, request, stack_service
+
+
+def _fcgi_pid():
+    with open(os.path.join(os.environ["STACK_DIR"], "fcgi.pid")) as f:
+        return f.read().strip()
+
+
+def test_redis_down_keeps_health_200():
+    stack_service("stop", "redis")
+    try:
+        r = expect(request("GET", "/health"), 200)
+        assert r.json["redis"]["status"] == "down" and r.json["status"] == "degraded", r.json
+        expect(get("/v1"), 200)
+    finally:
+        stack_service("start", "redis")
+    assert eventually(lambda: request("GET", "/health").json["redis"]["status"] == "up")
+
+
+def test_postgres_down_503_then_recovers():
+    pid = _fcgi_pid()
+    stack_service("stop", "postgres")
+    try:
+        r = request("GET", "/health")
+        assert r.status == 503, r
+        assert r.json["postgresql"]["status"] == "down", r.json
+        assert int(r.header("Retry-After")) > 0, r.headers
+        # A route that needs the database answers 503 too, never 500.
+        r = get("/v1/admin/keys")
+        assert r.status == 503 and r.header("Retry-After"), r
+        assert r.json["type"] == "/problems/unavailable", r.json
+    finally:
+        stack_service("start", "postgres")
+    ok = eventually(lambda: all(request("GET", "/health").status == 200 for _ in range(6)),
+                    timeout=20)
+    assert ok, "health did not return to 200"
+    assert eventually(lambda: all(get("/v1/admin/keys").status == 200 for _ in range(6)))
+    assert _fcgi_pid() == pid, "telltale-fcgi was restarted"
