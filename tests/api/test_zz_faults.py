@@ -39,3 +39,26 @@ def test_postgres_down_503_then_recovers():
     assert ok, "health did not return to 200"
     assert eventually(lambda: all(get("/v1/admin/keys").status == 200 for _ in range(6)))
     assert _fcgi_pid() == pid, "telltale-fcgi was restarted"
+
+
+def test_fcgi_stops_cleanly_and_restarts():
+    from tt import stack_service
+    import test_zy_master as m
+    master, kids = m.master_pid(), m.workers()
+    sock = os.path.join(os.environ["STACK_DIR"], "fcgi", "fcgi.sock")
+    stack_service("stop", "fcgi")
+    for pid in [master, *kids]:
+        assert not os.path.exists("/proc/%d" % pid) or _zombie(pid), "pid %d still runs" % pid
+    assert not os.path.exists(sock), "socket left behind"
+    r = request("GET", "/health")
+    assert r.status == 503 and r.header("Retry-After"), r  # nginx answers for the missing app
+    stack_service("start", "fcgi")
+    assert eventually(lambda: request("GET", "/health").status == 200)
+
+
+def _zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
