@@ -173,5 +173,9 @@ worker_run(const struct config *cfg, int lsock)
 	FCGX_Free(&fr, 1);
 	resp_free(&rs);
 	app_close(&app);
+#ifdef __SANITIZE_ADDRESS__
+	exit(0); /* let LeakSanitizer check the worker at every recycle */
+#else
 	_exit(0);
+#endif
 }
