@@ -1,4 +1,5 @@
 /* fcgi/main.c — telltale-fcgi: load config, open the socket, hand over to the prefork master. */
+#include <curl/curl.h>
 #include <fcgiapp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,11 @@ main(int argc, char **argv)
 		config_free(cfg);
 		free(cfg);
 		return 0;
+	}
+	/* Before fork: libcurl's global state (OpenSSL) is set up once, in the master. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("curl_global_init failed");
+		return 1;
 	}
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");

@@ -17,4 +17,29 @@ int admin_keys_list(struct req *rq, struct resp *rs);
 int admin_keys_create(struct req *rq, struct resp *rs);
 int admin_keys_revoke(struct req *rq, struct resp *rs);
 
+/* alert_rules.c */
+int alert_rules_list(struct req *rq, struct resp *rs);
+int alert_rules_create(struct req *rq, struct resp *rs);
+int alert_rules_get(struct req *rq, struct resp *rs);
+int alert_rules_update(struct req *rq, struct resp *rs);
+int alert_rules_delete(struct req *rq, struct resp *rs);
+int alert_rules_history(struct req *rq, struct resp *rs);
+/* alerts.c */
+int alerts_list(struct req *rq, struct resp *rs);
+int alerts_active(struct req *rq, struct resp *rs);
+int alerts_statistics(struct req *rq, struct resp *rs);
+int alerts_get(struct req *rq, struct resp *rs);
+int alerts_acknowledge(struct req *rq, struct resp *rs);
+int alerts_resolve(struct req *rq, struct resp *rs);
+/* channels.c */
+int channels_list(struct req *rq, struct resp *rs);
+int channels_create(struct req *rq, struct resp *rs);
+int channels_delete(struct req *rq, struct resp *rs);
+int channels_test(struct req *rq, struct resp *rs);
+/* pipeline.c */
+int admin_dlq_list(struct req *rq, struct resp *rs);
+int admin_dlq_retry(struct req *rq, struct resp *rs);
+int admin_jobs(struct req *rq, struct resp *rs);
+int admin_outbox(struct req *rq, struct resp *rs);
+
 #endif

@@ -140,3 +140,30 @@ CREATE TABLE job_runs (
     detail      jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX job_runs_job ON job_runs (job, started_at DESC);
+
+-- The API representation of a rule, used by the routes and for the version snapshots.
+CREATE FUNCTION telltale_rule_json(r alert_rules) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', r.id, 'name', r.name, 'source', r.source, 'service_name', r.service_name,
+        'api_endpoint', r.api_endpoint, 'metric', r.metric, 'labels', r.label_matchers,
+        'aggregation', r.aggregation, 'window', r.window_s || 's', 'offset', r.offset_s || 's',
+        'operator', r.operator, 'threshold', r.threshold, 'recovery_threshold', r.recovery_threshold,
+        'for', r.for_s || 's', 'no_data', r.no_data, 'severity', r.severity, 'enabled', r.enabled,
+        'channels', to_jsonb(r.channels), 'message', r.message, 'version', r.version,
+        'created_at', r.created_at, 'updated_at', r.updated_at, 'updated_by', r.updated_by)
+$$;
+
+-- The API representation of an alert (duration in minutes up to now, or up to its resolution).
+CREATE FUNCTION telltale_alert_json(a active_alerts) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', a.id, 'rule_id', a.rule_id, 'rule_name', a.rule_name, 'fingerprint', a.fingerprint,
+        'labels', a.labels, 'service_name', a.service_name, 'metric', a.metric,
+        'current_value', a.current_value, 'threshold', a.threshold, 'severity', a.severity,
+        'state', a.state, 'started_at', a.started_at, 'fired_at', a.fired_at,
+        'acknowledged_at', a.acknowledged_at, 'acknowledged_by', a.acknowledged_by,
+        'resolved_at', a.resolved_at, 'resolved_by', a.resolved_by, 'message', a.message,
+        'duration_minutes',
+        round((extract(epoch FROM coalesce(a.resolved_at, now()) - a.started_at) / 60)::numeric, 2))
+$$;
