@@ -19,9 +19,11 @@ struct config {
 	long  pg_statement_timeout_ms;
 	long  redis_timeout_ms;
 	char *redis_url;
+	long  retention_days;       /* samples and reports older than this are dropped */
 	long  retry_after_s;        /* Retry-After on 503 */
 	long  shutdown_timeout_ms;
 	char *sql_dir;
+	long  webhook_timeout_ms;
 	long  workers;              /* 0 = 2 x online CPUs */
 };
 
