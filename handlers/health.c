@@ -8,6 +8,21 @@
 
 static struct db_stmt st_ping = DB_STMT("health_ping", 0, "SELECT 1");
 
+/* Pipeline state: never a 503 by itself, but `degraded` when the outbox is stuck or the jobs have
+ * not run for a minute (the timer fires every 15 s). */
+static struct db_stmt st_pipeline = DB_STMT("health_pipeline", 0,
+	"SELECT json_build_object("
+	"  'outbox_pending', (SELECT count(*) FROM outbox WHERE published_at IS NULL),"
+	"  'outbox_oldest_pending_age_seconds', (SELECT coalesce(round(extract(epoch FROM now()"
+	"     - min(created_at))::numeric, 3), 0) FROM outbox WHERE published_at IS NULL),"
+	"  'last_job_runs', (SELECT coalesce(json_object_agg(job, json_build_object('finished_at',"
+	"     finished_at, 'ok', ok)), '{}') FROM (SELECT DISTINCT ON (job) job, finished_at, ok"
+	"     FROM job_runs ORDER BY job, id DESC) j))::text,"
+	"  coalesce((SELECT min(created_at) < now() - interval '5 minutes' FROM outbox"
+	"     WHERE published_at IS NULL), false)"
+	"  OR coalesce((SELECT max(finished_at) < now() - interval '1 minute' FROM job_runs"
+	"     WHERE job = 'evaluate'), false)");
+
 static double
 elapsed_ms(long long start_us)
 {
@@ -67,6 +82,14 @@ health_get(struct req *rq, struct resp *rs)
 	json_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_add(o, "postgresql", component(pg_up, pg_ms, app->db.err));
 	json_add(o, "redis", component(redis_up, redis_ms, app->cache.err));
+	if (pg_up && (res = db_exec(&app->db, &st_pipeline, NULL, DB_RETRY)) != NULL) {
+		int degraded = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+		json_add(o, "pipeline", json_tokener_parse(PQgetvalue(res, 0, 0)));
+		json_add(o, "degraded", json_object_new_boolean(degraded || !redis_up));
+		PQclear(res);
+	} else {
+		json_add(o, "degraded", json_object_new_boolean(1));
+	}
 	if (!pg_up) {
 		resp_header(rs, "Retry-After", "%ld", app->cfg->retry_after_s);
 		snprintf(rs->detail, sizeof rs->detail, "%.200s", app->db.err);

@@ -14,6 +14,7 @@ def test_health_both_up():
     assert doc["postgresql"]["status"] == "up" and doc["postgresql"]["latency_ms"] >= 0, doc
     assert doc["redis"]["status"] == "up" and doc["redis"]["latency_ms"] >= 0, doc
     assert r.header("X-Request-Id"), r.headers
+    assert doc["degraded"] is False and doc["pipeline"]["outbox_pending"] >= 0, doc
 
 
 def test_v1_lists_routes():

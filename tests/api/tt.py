@@ -99,3 +99,36 @@ def eventually(fn, timeout=15.0, interval=0.2):
         if v or time.monotonic() > deadline:
             return v
         time.sleep(interval)
+
+
+def sql(query, *args):
+    """Runs SQL against the stack's database (psql, as the application role); returns rows as
+    lists of strings. Arguments are passed as psql variables :'v1', :'v2', ... (quoted)."""
+    cmd = ["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+           os.environ["TELLTALE_PG_DSN"]]
+    for i, a in enumerate(args, 1):
+        cmd += ["-v", "v%d=%s" % (i, a)]
+    r = subprocess.run(cmd, input=query, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return [line.split("\t") for line in r.stdout.splitlines() if line]
+
+
+def jobs(*args):
+    """Runs telltale-jobs once with the stack's configuration; returns the CompletedProcess."""
+    exe = os.path.join(os.environ["TELLTALE_BIN"], "telltale-jobs")
+    return subprocess.run([exe, "run", *args], capture_output=True, text=True, env=os.environ,
+                          timeout=120)
+
+
+def ctl(*args):
+    exe = os.path.join(os.environ["TELLTALE_BIN"], "telltalectl")
+    return subprocess.run([exe, *args], capture_output=True, text=True, env=os.environ)
+
+
+def other_tenant(name):
+    """Creates (or reuses) a tenant and returns a fresh admin key of it."""
+    r = ctl("tenant", "create", name)
+    assert r.returncode == 0, r.stderr
+    r = ctl("key", "create", "--tenant", name, "--scopes", "read,write,admin")
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
