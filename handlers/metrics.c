@@ -28,7 +28,7 @@
 
 #define EPOCH_US(col) "floor(extract(epoch FROM " col ") * 1000000)::bigint"
 
-static struct db_stmt st_samples = DB_STMT("metrics_samples", 8,
+static struct db_stmt st_samples = DB_STMT("metrics_samples", 9,
 	"WITH sel AS (" SELECTED_SERIES ")"
 	" SELECT sm.series_id, sel.labels::text, " EPOCH_US("sm.ts") ", sm.value"
 	"   FROM sel JOIN samples sm ON sm.series_id = sel.id"
