@@ -42,7 +42,7 @@ static const struct ckey keys[] = {
 	{"pg_statement_timeout", CT_DURATION, OFF(pg_statement_timeout_ms), "5s", 1, 3600000, 0},
 	{"redis_timeout", CT_DURATION, OFF(redis_timeout_ms), "500ms", 1, 60000, 0},
 	{"redis_url", CT_STRING, OFF(redis_url), "unix:/run/redis/redis-server.sock", 0, 0, 0},
-	{"retention_days", CT_LONG, OFF(retention_days), "30", 1, 3650, 0},
+	{"retention", CT_DURATION, OFF(retention_ms), "30d", 3600000, 315360000000L, 0},
 	{"retry_after", CT_DURATION, OFF(retry_after_s), "5s", 1000, 3600000, 0},
 	{"shutdown_timeout", CT_DURATION, OFF(shutdown_timeout_ms), "10s", 0, 600000, 0},
 	{"sql_dir", CT_STRING, OFF(sql_dir), PKGDATADIR "/sql", 0, 0, 0},

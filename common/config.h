@@ -19,7 +19,7 @@ struct config {
 	long  pg_statement_timeout_ms;
 	long  redis_timeout_ms;
 	char *redis_url;
-	long  retention_days;       /* samples and reports older than this are dropped */
+	long  retention_ms;         /* samples older than this are refused, then dropped */
 	long  retry_after_s;        /* Retry-After on 503 */
 	long  shutdown_timeout_ms;
 	char *sql_dir;

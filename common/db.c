@@ -269,3 +269,44 @@ db_error_transient(const struct db *db)
 			return 1;
 	return 0;
 }
+
+int
+db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
+{
+	const size_t chunk = 256 * 1024;
+	PGresult *res;
+	int rc = 0;
+
+	if (db_ensure(db) < 0)
+		return -1;
+	db->err[0] = '\0';
+	res = PQexec(db->conn, sql);
+	if (res == NULL || PQresultStatus(res) != PGRES_COPY_IN) {
+		db_fail(db, res);
+		return -1;
+	}
+	PQclear(res);
+	for (size_t off = 0; off < len; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+		if (PQputCopyData(db->conn, data + off, (int)n) != 1) {
+			rc = -1;
+			break;
+		}
+	}
+	if (PQputCopyEnd(db->conn, rc == 0 ? NULL : "sending COPY data failed") != 1)
+		rc = -1;
+	/* Drain every result; the first failure is the one reported. */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0) {
+			rc = -1;
+			db_fail(db, res);
+			if (db->conn == NULL)
+				return -1;
+			continue;
+		}
+		PQclear(res);
+	}
+	if (rc < 0 && db->err[0] == '\0')
+		db_set_error(db, PQerrorMessage(db->conn), "08006", PQstatus(db->conn) != CONNECTION_OK);
+	return rc;
+}

@@ -52,6 +52,10 @@ int  db_command(struct db *db, const char *sql) __attribute__((warn_unused_resul
 int  db_begin(struct db *db) __attribute__((warn_unused_result));
 int  db_commit(struct db *db) __attribute__((warn_unused_result));
 void db_rollback(struct db *db);
+/* Runs `COPY ... FROM STDIN` (the transaction is the caller's) and sends data[0..len) in chunks.
+ * 0 on success; -1 with db->err set (the COPY is aborted, the result drained). */
+int  db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
+	__attribute__((warn_unused_result));
 /* 1 when the last error means "try again later" (connection, timeout, shutdown, too many). */
 int  db_error_transient(const struct db *db);
 long long monotonic_ms(void);

@@ -16,6 +16,22 @@ int meta_get(struct req *rq, struct resp *rs);
 int admin_keys_list(struct req *rq, struct resp *rs);
 int admin_keys_create(struct req *rq, struct resp *rs);
 int admin_keys_revoke(struct req *rq, struct resp *rs);
+/* ingest.c */
+int metrics_ingest(struct req *rq, struct resp *rs);
+int metrics_ingest_batch(struct req *rq, struct resp *rs);
+int metrics_write(struct req *rq, struct resp *rs);
+/* metrics.c */
+int metrics_list(struct req *rq, struct resp *rs);
+int metrics_names(struct req *rq, struct resp *rs);
+int metrics_latest(struct req *rq, struct resp *rs);
+int metrics_aggregate(struct req *rq, struct resp *rs);
+int metrics_series(struct req *rq, struct resp *rs);
+/* definitions.c */
+int definitions_list(struct req *rq, struct resp *rs);
+int definitions_get(struct req *rq, struct resp *rs);
+int definitions_create(struct req *rq, struct resp *rs);
+int definitions_update(struct req *rq, struct resp *rs);
+int definitions_delete(struct req *rq, struct resp *rs);
 
 /* alert_rules.c */
 int alert_rules_list(struct req *rq, struct resp *rs);

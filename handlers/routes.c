@@ -30,5 +30,18 @@ const struct route routes[] = {
 	{M_POST, "/v1/notifications/channels", SCOPE_ADMIN, channels_create},
 	{M_DELETE, "/v1/notifications/channels/{id}", SCOPE_ADMIN, channels_delete},
 	{M_POST, "/v1/notifications/channels/{id}/test", SCOPE_ADMIN, channels_test},
+	{M_GET, "/v1/metrics", SCOPE_READ, metrics_list},
+	{M_GET, "/v1/metrics/definitions", SCOPE_READ, definitions_list},
+	{M_POST, "/v1/metrics/definitions", SCOPE_ADMIN, definitions_create},
+	{M_POST, "/v1/metrics/ingest", SCOPE_WRITE, metrics_ingest},
+	{M_POST, "/v1/metrics/ingest/batch", SCOPE_WRITE, metrics_ingest_batch},
+	{M_GET, "/v1/metrics/names", SCOPE_READ, metrics_names},
+	{M_GET, "/v1/metrics/aggregate/{name}", SCOPE_READ, metrics_aggregate},
+	{M_GET, "/v1/metrics/definitions/{name}", SCOPE_READ, definitions_get},
+	{M_PUT, "/v1/metrics/definitions/{name}", SCOPE_ADMIN, definitions_update},
+	{M_DELETE, "/v1/metrics/definitions/{name}", SCOPE_ADMIN, definitions_delete},
+	{M_GET, "/v1/metrics/latest/{name}", SCOPE_READ, metrics_latest},
+	{M_GET, "/v1/metrics/series/{name}", SCOPE_READ, metrics_series},
+	{M_POST, "/v1/write", SCOPE_WRITE, metrics_write},
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];

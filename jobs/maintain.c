@@ -64,7 +64,7 @@ job_maintain(struct jobctx *j, struct json_object *detail)
 		goto fail;
 	json_add(detail, "partitions_created", json_object_new_int64(scalar(res, 0)));
 	PQclear(res);
-	snprintf(retention, sizeof retention, "%ld", j->cfg->retention_days);
+	snprintf(retention, sizeof retention, "%ld", (j->cfg->retention_ms + 86399999) / 86400000);
 	if ((res = db_exec(&j->db, &st_drop, params, 0)) == NULL)
 		goto fail;
 	json_add(detail, "partitions_dropped", json_object_new_int64(scalar(res, 0)));
