@@ -13,8 +13,8 @@ struct json_object *pg_row_json(PGresult *res, int row);
 /* Every row, as an array. */
 struct json_object *pg_rows_json(PGresult *res);
 /* A column's value by name: a double (0 when NULL or absent), an int64, a string (NULL). */
-double      pgr_double(PGresult *res, int row, const char *col);
-int64_t     pgr_int64(PGresult *res, int row, const char *col);
+double pgr_double(PGresult *res, int row, const char *col);
+int64_t pgr_int64(PGresult *res, int row, const char *col);
 const char *pgr_text(PGresult *res, int row, const char *col);
 /* timestamptz text (any TimeZone, ISO DateStyle) to Unix microseconds; -1 when unparsable. */
 int pg_timestamp_us(const char *s, int64_t *out);

@@ -40,7 +40,7 @@ svc_endpoint_valid(const char *s, size_t len)
 
 struct errlist {
 	struct json_object *arr;
-	int                 shown;
+	int shown;
 };
 
 static void
@@ -78,19 +78,19 @@ parse_item(struct json_object *item, size_t i, int64_t now_us, struct svc_report
 {
 	static const struct {
 		const char *key;
-		size_t      off;
-		double      max;
+		size_t off;
+		double max;
 		const char *range;
 	} nums[] = {
-		{"qps", offsetof(struct svc_report, qps), SVC_VALUE_MAX, "a number from 0 to 1e12"},
-		{"avg_latency_ms", offsetof(struct svc_report, avg_latency_ms), SVC_VALUE_MAX,
-		 "a number of milliseconds from 0 to 1e12"},
-		{"p95_latency_ms", offsetof(struct svc_report, p95_latency_ms), SVC_VALUE_MAX,
-		 "a number of milliseconds from 0 to 1e12"},
-		{"p99_latency_ms", offsetof(struct svc_report, p99_latency_ms), SVC_VALUE_MAX,
-		 "a number of milliseconds from 0 to 1e12"},
-		{"error_rate", offsetof(struct svc_report, error_rate), 1.0,
-		 "a fraction from 0 to 1 (0.02 = 2%)"},
+	    {"qps", offsetof(struct svc_report, qps), SVC_VALUE_MAX, "a number from 0 to 1e12"},
+	    {"avg_latency_ms", offsetof(struct svc_report, avg_latency_ms), SVC_VALUE_MAX,
+	     "a number of milliseconds from 0 to 1e12"},
+	    {"p95_latency_ms", offsetof(struct svc_report, p95_latency_ms), SVC_VALUE_MAX,
+	     "a number of milliseconds from 0 to 1e12"},
+	    {"p99_latency_ms", offsetof(struct svc_report, p99_latency_ms), SVC_VALUE_MAX,
+	     "a number of milliseconds from 0 to 1e12"},
+	    {"error_rate", offsetof(struct svc_report, error_rate), 1.0,
+	     "a fraction from 0 to 1 (0.02 = 2%)"},
 	};
 	struct json_object *v;
 	const char *s;
@@ -109,7 +109,8 @@ parse_item(struct json_object *item, size_t i, int64_t now_us, struct svc_report
 		add_error(e, i, "endpoint", "required");
 		bad++;
 	} else if (rc < 0 || !svc_endpoint_valid(s, len)) {
-		add_error(e, i, "endpoint", "expected a string of 1 to 200 bytes without control characters");
+		add_error(e, i, "endpoint",
+		          "expected a string of 1 to 200 bytes without control characters");
 		bad++;
 	} else {
 		r->endpoint = s;
@@ -123,7 +124,8 @@ parse_item(struct json_object *item, size_t i, int64_t now_us, struct svc_report
 		else
 			ok = json_number_value(v, &d) == 0 && time_from_number(d, &r->ts_us) == 0;
 		if (!ok) {
-			add_error(e, i, "timestamp", "expected an RFC 3339 time or Unix seconds/milliseconds");
+			add_error(e, i, "timestamp",
+			          "expected an RFC 3339 time or Unix seconds/milliseconds");
 			bad++;
 		} else if (r->ts_us > now_us + SVC_FUTURE_US) {
 			add_error(e, i, "timestamp", "more than 10 minutes in the future");
@@ -135,7 +137,8 @@ parse_item(struct json_object *item, size_t i, int64_t now_us, struct svc_report
 	}
 
 	for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
-		rc = get_number(item, nums[k].key, nums[k].max, (double *)((char *)r + nums[k].off));
+		rc =
+		    get_number(item, nums[k].key, nums[k].max, (double *)((char *)r + nums[k].off));
 		if (rc == 0) {
 			add_error(e, i, nums[k].key, "required");
 			bad++;
@@ -180,7 +183,8 @@ svc_reports_parse(struct json_object *body, int64_t now_us, struct svc_report **
 	    !json_object_object_get_ex(body, "reports", &arr))
 		arr = NULL;
 	if (arr == NULL || !json_object_is_type(arr, json_type_array)) {
-		add_error(&e, 0, "reports", "expected an array of reports, or {\"reports\": [...]}");
+		add_error(&e, 0, "reports",
+		          "expected an array of reports, or {\"reports\": [...]}");
 		*errors = e.arr;
 		return -1;
 	}
@@ -256,8 +260,8 @@ svc_classify(const struct svc_window *w, const struct svc_thresholds *t, int64_t
 		if (w->error_rate > t->max_error_rate) {
 			err_over = 1;
 			severe |= w->error_rate > t->max_error_rate * SVC_UNHEALTHY_FACTOR;
-			add_reason(out, "error rate %.4g is above the threshold %.4g", w->error_rate,
-			           t->max_error_rate);
+			add_reason(out, "error rate %.4g is above the threshold %.4g",
+			           w->error_rate, t->max_error_rate);
 		}
 		if (w->avg_latency_ms > t->max_latency_ms) {
 			lat_over = 1;
@@ -277,19 +281,19 @@ svc_classify(const struct svc_window *w, const struct svc_thresholds *t, int64_t
 /* --- demo data ---------------------------------------------------------------------------- */
 
 const struct svc_demo_service svc_demo_services[] = {
-	{"checkout-api", "Checkout API", {"/cart", "/checkout", "/payment"}, 3},
-	{"search-api", "Search API", {"/search", "/suggest"}, 2},
-	{"model-api-v1", "Model prediction API", {"/predict", "/health"}, 2},
-	{"auth-service", "Authentication", {"/login", "/token", "/logout"}, 3},
+    {"checkout-api", "Checkout API", {"/cart", "/checkout", "/payment"}, 3},
+    {"search-api", "Search API", {"/search", "/suggest"}, 2},
+    {"model-api-v1", "Model prediction API", {"/predict", "/health"}, 2},
+    {"auth-service", "Authentication", {"/login", "/token", "/logout"}, 3},
 };
 const int svc_demo_nservices = (int)(sizeof svc_demo_services / sizeof svc_demo_services[0]);
 
 /* Per endpoint: base qps, base latency (ms), base error rate. */
 static const double demo_base[4][4][3] = {
-	{{40, 35, 0.004}, {12, 180, 0.01}, {10, 420, 0.02}},
-	{{90, 60, 0.002}, {150, 15, 0.001}},
-	{{8, 900, 0.015}, {1, 2, 0}},
-	{{25, 120, 0.03}, {60, 20, 0.002}, {5, 10, 0}},
+    {{40, 35, 0.004}, {12, 180, 0.01}, {10, 420, 0.02}},
+    {{90, 60, 0.002}, {150, 15, 0.001}},
+    {{8, 900, 0.015}, {1, 2, 0}},
+    {{25, 120, 0.03}, {60, 20, 0.002}, {5, 10, 0}},
 };
 
 static uint64_t
@@ -334,7 +338,8 @@ svc_demo_report(int svc, int ep, int64_t minute_us, struct svc_report *out)
 	lat = b[1] * (0.85 + 0.15 * load) * (0.8 + 0.4 * demo_uniform(svc, ep, minute, 1));
 	err = b[2] * (0.5 + demo_uniform(svc, ep, minute, 2));
 	/* Incidents, so the dashboards have something to show: the model API's errors climb for
-	 * twenty minutes every six hours, and search slows down for a quarter of an hour at 16:00. */
+	 * twenty minutes every six hours, and search slows down for a quarter of an hour at 16:00.
+	 */
 	if (svc == 2 && ep == 0 && minute % 360 < 20)
 		err = 0.08 + 0.05 * demo_uniform(svc, ep, minute, 3);
 	if (svc == 1 && minute % 1440 >= 960 && minute % 1440 < 975)
@@ -342,6 +347,6 @@ svc_demo_report(int svc, int ep, int64_t minute_us, struct svc_report *out)
 	out->avg_latency_ms = round_to(lat, 100);
 	out->p95_latency_ms = round_to(lat * (1.8 + 0.4 * demo_uniform(svc, ep, minute, 4)), 100);
 	out->p99_latency_ms =
-		round_to(out->p95_latency_ms * (1.3 + 0.3 * demo_uniform(svc, ep, minute, 5)), 100);
+	    round_to(out->p95_latency_ms * (1.3 + 0.3 * demo_uniform(svc, ep, minute, 5)), 100);
 	out->error_rate = round_to(err > 1 ? 1 : err, 10000);
 }

@@ -6,26 +6,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SVC_NAME_MAX        100
-#define SVC_ENDPOINT_MAX    200
-#define SVC_DISPLAY_MAX     200
-#define SVC_REPORTS_MAX     10000
-#define SVC_ERRORS_SHOWN    100
-#define SVC_FUTURE_US       (600LL * 1000000)             /* reports at most 10 min ahead */
-#define SVC_RETENTION_US    (30LL * 86400 * 1000000)      /* and at most 30 days old */
-#define SVC_VALUE_MAX       1e12                          /* latencies, qps */
-#define SVC_REQUESTS_MAX    9007199254740992LL            /* 2^53: exact in a double */
+#define SVC_NAME_MAX     100
+#define SVC_ENDPOINT_MAX 200
+#define SVC_DISPLAY_MAX  200
+#define SVC_REPORTS_MAX  10000
+#define SVC_ERRORS_SHOWN 100
+#define SVC_FUTURE_US    (600LL * 1000000)        /* reports at most 10 min ahead */
+#define SVC_RETENTION_US (30LL * 86400 * 1000000) /* and at most 30 days old */
+#define SVC_VALUE_MAX    1e12                     /* latencies, qps */
+#define SVC_REQUESTS_MAX 9007199254740992LL       /* 2^53: exact in a double */
 
 /* One per-endpoint report; endpoint is borrowed from the parsed JSON document (or the caller). */
 struct svc_report {
 	const char *endpoint;
-	int64_t     ts_us;
-	double      qps;
-	double      avg_latency_ms;
-	double      p95_latency_ms;
-	double      p99_latency_ms;
-	double      error_rate;     /* 0..1 */
-	int64_t     total_requests;
+	int64_t ts_us;
+	double qps;
+	double avg_latency_ms;
+	double p95_latency_ms;
+	double p99_latency_ms;
+	double error_rate; /* 0..1 */
+	int64_t total_requests;
 };
 
 /* 1 when s is a valid service name: 1-100 of [A-Za-z0-9._:-], starting alphanumeric. */
@@ -45,28 +45,31 @@ int svc_reports_parse(struct json_object *body, int64_t now_us, struct svc_repor
 enum svc_health { SVC_HEALTHY, SVC_DEGRADED, SVC_UNHEALTHY, SVC_UNKNOWN };
 
 struct svc_thresholds {
-	long   freshness_s;    /* a report in this window, else unknown (default 300) */
+	long freshness_s;      /* a report in this window, else unknown (default 300) */
 	double max_error_rate; /* <= is healthy (default 0.05) */
 	double max_latency_ms; /* <= is healthy (default 2000) */
 };
-#define SVC_THRESHOLDS_DEFAULT {300, 0.05, 2000.0}
+#define SVC_THRESHOLDS_DEFAULT                                                                     \
+	{                                                                                          \
+		300, 0.05, 2000.0                                                                  \
+	}
 /* Exceeding a threshold by this factor (or both thresholds at once) is unhealthy. */
 #define SVC_UNHEALTHY_FACTOR 2.0
 
 /* The window's request-weighted figures. */
 struct svc_window {
-	long    reports;        /* report rows in the freshness window; 0 = no data */
-	int64_t last_seen_us;   /* newest report time ever seen; 0 = never */
-	double  total_requests;
-	double  error_rate;     /* Σ(error_rate × requests) / Σ requests */
-	double  avg_latency_ms; /* Σ(avg_latency × requests) / Σ requests */
+	long reports;         /* report rows in the freshness window; 0 = no data */
+	int64_t last_seen_us; /* newest report time ever seen; 0 = never */
+	double total_requests;
+	double error_rate;     /* Σ(error_rate × requests) / Σ requests */
+	double avg_latency_ms; /* Σ(avg_latency × requests) / Σ requests */
 };
 
 #define SVC_REASONS_MAX 4
 struct svc_verdict {
 	enum svc_health health;
-	int             nreasons;
-	char            reasons[SVC_REASONS_MAX][160];
+	int nreasons;
+	char reasons[SVC_REASONS_MAX][160];
 };
 
 /* Classifies a window at now_us:
@@ -85,7 +88,7 @@ struct svc_demo_service {
 	const char *name;
 	const char *display_name;
 	const char *endpoints[4];
-	int         nendpoints;
+	int nendpoints;
 };
 extern const struct svc_demo_service svc_demo_services[];
 extern const int svc_demo_nservices;

@@ -1,4 +1,4 @@
-/* common/services_store.c — SQL of service_info and metrics_aggregated, and the Redis cache keys. */
+/* common/services_store.c — SQL of service_info and metrics_aggregated, and their Redis keys. */
 #include "services_store.h"
 
 #include <math.h>
@@ -18,37 +18,42 @@
  *   latencies  = Σ(latency × requests) / Σ requests  (percentiles so averaged say avg_of_pNN)
  *   qps        = Σ over endpoints of each endpoint's request-weighted mean qps; an endpoint
  *                whose reports all carry zero requests counts with its plain mean (no weights). */
-#define AGG_INNER                                                                                  \
-	"count(*) AS n, sum(total_requests)::float8 AS req, sum(error_rate * total_requests) AS err," \
-	" sum(qps * total_requests) AS qw, avg(qps) AS qa,"                                           \
-	" sum(avg_latency_ms * total_requests) AS lw, sum(p95_latency_ms * total_requests) AS p95w,"  \
+#define AGG_INNER \
+	"count(*) AS n, sum(total_requests)::float8 AS req," \
+	" sum(error_rate * total_requests) AS err," \
+	" sum(qps * total_requests) AS qw, avg(qps) AS qa," \
+	" sum(avg_latency_ms * total_requests) AS lw," \
+	" sum(p95_latency_ms * total_requests) AS p95w," \
 	" sum(p99_latency_ms * total_requests) AS p99w, max(ts) AS last"
-#define AGG_OUTER                                                                                  \
-	"coalesce(sum(n), 0)::bigint AS reports, coalesce(sum(req), 0)::bigint AS total_requests,"    \
-	" round(coalesce(sum(err), 0)::numeric, 3)::float8 AS total_errors,"                          \
-	" sum(err) / nullif(sum(req), 0) AS error_rate,"                                              \
-	" coalesce(sum(coalesce(qw / nullif(req, 0), qa)), 0)::float8 AS qps,"                        \
-	" sum(lw) / nullif(sum(req), 0) AS avg_latency_ms,"                                           \
-	" sum(p95w) / nullif(sum(req), 0) AS avg_of_p95_latency_ms,"                                  \
+#define AGG_OUTER \
+	"coalesce(sum(n), 0)::bigint AS reports, coalesce(sum(req), 0)::bigint AS total_requests," \
+	" round(coalesce(sum(err), 0)::numeric, 3)::float8 AS total_errors," \
+	" sum(err) / nullif(sum(req), 0) AS error_rate," \
+	" coalesce(sum(coalesce(qw / nullif(req, 0), qa)), 0)::float8 AS qps," \
+	" sum(lw) / nullif(sum(req), 0) AS avg_latency_ms," \
+	" sum(p95w) / nullif(sum(req), 0) AS avg_of_p95_latency_ms," \
 	" sum(p99w) / nullif(sum(req), 0) AS avg_of_p99_latency_ms, max(last) AS last_report"
-#define RANGE_WHERE                                                                                \
-	" WHERE tenant_id = $1 AND ts >= $2::timestamptz AND ts <= $3::timestamptz"                   \
+#define RANGE_WHERE \
+	" WHERE tenant_id = $1 AND ts >= $2::timestamptz AND ts <= $3::timestamptz" \
 	" AND ($4::text IS NULL OR service_name = $4)"
 
 /* --- ingest -------------------------------------------------------------------------------- */
 
 static struct db_stmt st_partitions = DB_STMT("svc_partitions", 2,
-	"SELECT telltale_create_daily_partitions('metrics_aggregated'::regclass, $1::date, $2::date)");
+	"SELECT telltale_create_daily_partitions('metrics_aggregated'::regclass,"
+	"   $1::date, $2::date)");
 
 /* The last copy of a duplicated (endpoint, timestamp) in one batch wins, as a resent report
  * replaces the stored one. */
 static struct db_stmt st_insert = DB_STMT("svc_insert", 10,
 	"INSERT INTO metrics_aggregated (tenant_id, ts, service_name, api_endpoint, qps,"
 	"   avg_latency_ms, p95_latency_ms, p99_latency_ms, error_rate, total_requests)"
-	" SELECT DISTINCT ON (u.e, u.t) $1::bigint, 'epoch'::timestamptz + u.t * interval '1 microsecond',"
+	" SELECT DISTINCT ON (u.e, u.t) $1::bigint,"
+	"   'epoch'::timestamptz + u.t * interval '1 microsecond',"
 	"   $2, u.e, u.q, u.a, u.p95, u.p99, u.er, u.tr"
 	" FROM unnest($3::text[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[],"
-	"   $8::float8[], $9::float8[], $10::bigint[]) WITH ORDINALITY AS u(e, t, q, a, p95, p99, er, tr, o)"
+	"   $8::float8[], $9::float8[], $10::bigint[])"
+	"   WITH ORDINALITY AS u(e, t, q, a, p95, p99, er, tr, o)"
 	" ORDER BY u.e, u.t, u.o DESC"
 	" ON CONFLICT (tenant_id, service_name, api_endpoint, ts) DO UPDATE SET"
 	"   qps = EXCLUDED.qps, avg_latency_ms = EXCLUDED.avg_latency_ms,"
@@ -96,7 +101,8 @@ static struct db_stmt st_realtime = DB_STMT("svc_realtime", 3,
 	"     AND ts > $2::timestamptz - interval '" "300" " seconds'"
 	"     AND ($3::text IS NULL OR service_name = $3)"
 	"   GROUP BY service_name, api_endpoint)"
-	" SELECT e.service_name, coalesce(sum(coalesce(qw / nullif(req, 0), qa)), 0)::float8 AS qps,"
+	" SELECT e.service_name,"
+	"   coalesce(sum(coalesce(qw / nullif(req, 0), qa)), 0)::float8 AS qps,"
 	"   sum(err) / nullif(sum(req), 0) AS error_rate,"
 	"   sum(lw) / nullif(sum(req), 0) AS avg_response_time,"
 	"   sum(p95w) / nullif(sum(req), 0) AS avg_of_p95_response_time,"
@@ -119,7 +125,9 @@ static struct {
 static int64_t
 day_of(int64_t us)
 {
-	return us >= 0 ? us / (86400 * US_PER_SEC) : -((-us + 86400 * US_PER_SEC - 1) / (86400 * US_PER_SEC));
+	const int64_t day = 86400 * US_PER_SEC;
+
+	return us >= 0 ? us / day : -((-us + day - 1) / day);
 }
 
 static int
@@ -199,6 +207,15 @@ put_double(struct buf *b, double v)
 	buf_printf(b, "%.17g", v);
 }
 
+/* A number member of the window object; 1 when present. */
+static int
+window_number(struct json_object *w, const char *key, double *out)
+{
+	struct json_object *x;
+
+	return json_object_object_get_ex(w, key, &x) && json_number_value(x, out) == 0;
+}
+
 /* Classifies row `row` of an st_health result and fills the verdict. */
 static void
 classify_row(PGresult *res, int row, int64_t now_us, struct svc_verdict *v,
@@ -215,15 +232,11 @@ classify_row(PGresult *res, int row, int64_t now_us, struct svc_verdict *v,
 	t.max_latency_ms = pgr_double(res, row, "_max_latency_ms");
 	w.last_seen_us = pgr_int64(res, row, "_last_seen_us");
 	if (wj) {
-		struct json_object *x;
-		if (json_object_object_get_ex(wj, "reports", &x) && json_number_value(x, &d) == 0)
+		if (window_number(wj, "reports", &d))
 			w.reports = (long)d;
-		if (json_object_object_get_ex(wj, "total_requests", &x) && json_number_value(x, &d) == 0)
-			w.total_requests = d;
-		if (json_object_object_get_ex(wj, "error_rate", &x) && json_number_value(x, &d) == 0)
-			w.error_rate = d;
-		if (json_object_object_get_ex(wj, "avg_latency_ms", &x) && json_number_value(x, &d) == 0)
-			w.avg_latency_ms = d;
+		window_number(wj, "total_requests", &w.total_requests);
+		window_number(wj, "error_rate", &w.error_rate);
+		window_number(wj, "avg_latency_ms", &w.avg_latency_ms);
 	}
 	svc_classify(&w, &t, now_us, v);
 	if (window) {
@@ -236,7 +249,8 @@ classify_row(PGresult *res, int row, int64_t now_us, struct svc_verdict *v,
 			snprintf(tmp, sizeof tmp, "%s", json_object_get_string(lr));
 			if (time_parse(tmp, &us) == 0) {
 				time_format(us, ts);
-				json_object_object_add(wj, "last_report", json_object_new_string(ts));
+				json_object_object_add(wj, "last_report",
+				                       json_object_new_string(ts));
 			}
 		}
 		*window = wj;
@@ -794,8 +808,9 @@ svc_timeseries(struct db *db, const struct svc_query *q)
 		struct json_object *row;
 		int64_t us;
 		size_t lo = 0, hi = nb;
-		if (cur == NULL || strcmp(json_object_get_string(json_object_object_get(cur, "service_name")),
-		                          svc) != 0) {
+		struct json_object *cn = cur ? json_object_object_get(cur, "service_name") : NULL;
+		const char *cur_name = cn ? json_object_get_string(cn) : NULL;
+		if (cur_name == NULL || strcmp(cur_name, svc) != 0) {
 			cur = json_object_new_object();
 			json_add(cur, "service_name", json_object_new_string(svc));
 			for (int f = 0; f < NFIGS; f++) {
@@ -887,16 +902,18 @@ svc_cache_put(struct cache *c, long long tenant_id, const char *service,
 			struct json_object *msg = json_object_new_object();
 			json_add(msg, "service_name", json_object_new_string(service));
 			json_add(msg, "data", json_object_get(metrics_doc));
+			const char *payload;
+			payload = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
 			redisAppendCommand(rc, "PUBLISH metrics_update:%lld %s", tenant_id,
-			                   json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
+			                   payload);
 			json_object_put(msg);
 			n++;
 		}
 	}
 	if (status_doc) {
+		const char *st = json_object_to_json_string_ext(status_doc, JSON_C_TO_STRING_PLAIN);
 		redisAppendCommand(rc, "SET service:status:%lld:%s %s EX %d", tenant_id, service,
-		                   json_object_to_json_string_ext(status_doc, JSON_C_TO_STRING_PLAIN),
-		                   SVC_REALTIME_S);
+		                   st, SVC_REALTIME_S);
 		n++;
 	}
 	redisAppendCommand(rc, "SADD services:%lld %s", tenant_id, service);
@@ -943,7 +960,8 @@ collect_docs(redisReply *r, struct json_object *out)
 static int
 by_service_name(const void *a, const void *b)
 {
-	struct json_object *x = *(struct json_object *const *)a, *y = *(struct json_object *const *)b;
+	struct json_object *x = *(struct json_object *const *)a;
+	struct json_object *y = *(struct json_object *const *)b;
 	const char *sx = json_object_get_string(json_object_object_get(x, "service_name"));
 	const char *sy = json_object_get_string(json_object_object_get(y, "service_name"));
 

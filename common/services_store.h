@@ -14,12 +14,12 @@
 
 /* Query filters shared by the aggregate reads; NULL strings mean "any". */
 struct svc_query {
-	long long   tenant_id;
-	int64_t     start_us, end_us;
+	long long tenant_id;
+	int64_t start_us, end_us;
 	const char *service;
 	const char *endpoint;
-	long        limit, offset;
-	long        interval_s; /* trend / timeseries buckets */
+	long limit, offset;
+	long interval_s; /* trend / timeseries buckets */
 };
 
 /* Stores the reports of one service, all or nothing, and registers the service (endpoints union,
@@ -40,10 +40,10 @@ struct json_object *svc_registry_list(struct db *db, long long tenant_id, int64_
 struct svc_fields {
 	const char *display_name;
 	const char *endpoints_pg; /* text[] literal */
-	int         monitoring_enabled; /* -1 not given */
-	long        freshness_s;        /* -1 */
-	double      max_error_rate;     /* < 0 */
-	double      max_latency_ms;     /* < 0 */
+	int monitoring_enabled;   /* -1 not given */
+	long freshness_s;         /* -1 */
+	double max_error_rate;    /* < 0 */
+	double max_latency_ms;    /* < 0 */
 };
 /* 1 created, 0 already exists, -1 error. */
 int svc_registry_create(struct db *db, long long tenant_id, const char *name,
@@ -53,12 +53,12 @@ int svc_registry_update(struct db *db, long long tenant_id, const char *name,
                         const struct svc_fields *f) __attribute__((warn_unused_result));
 /* Deletes the service and its reports: 1, 0 no such service, -1 error. */
 int svc_registry_delete(struct db *db, long long tenant_id, const char *name)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Health of one service now; NULL + *found as above. The document carries "health", "reasons",
  * the window's figures and the thresholds. */
-struct json_object *svc_health(struct db *db, long long tenant_id, const char *name,
-                               int64_t now_us, int *found);
+struct json_object *svc_health(struct db *db, long long tenant_id, const char *name, int64_t now_us,
+                               int *found);
 /* Every service with its live health (overview): array, NULL on error. */
 struct json_object *svc_health_all(struct db *db, long long tenant_id, int64_t now_us);
 
@@ -91,7 +91,8 @@ int svc_cache_status(struct cache *c, long long tenant_id, const char *service,
 /* Forgets a deleted service. */
 void svc_cache_forget(struct cache *c, long long tenant_id, const char *service);
 
-/* text[] literal of strings for a bound parameter: {"a","b"} with quotes and backslashes escaped. */
+/* text[] literal of strings for a bound parameter: {"a","b"} with quotes and backslashes escaped.
+ */
 struct buf;
 void svc_pg_text_array(struct buf *b, const char *const *items, size_t n);
 

@@ -62,7 +62,8 @@ demo_seed(const struct config *cfg, struct db *db, int argc, char **argv)
 			goto out;
 		}
 		free(reports);
-		if ((reports = calloc(per_chunk * (size_t)d->nendpoints, sizeof *reports)) == NULL) {
+		if ((reports = calloc(per_chunk * (size_t)d->nendpoints, sizeof *reports)) ==
+		    NULL) {
 			fprintf(stderr, "telltalectl: out of memory\n");
 			rc = CTL_FAIL;
 			goto out;
@@ -88,8 +89,8 @@ demo_seed(const struct config *cfg, struct db *db, int argc, char **argv)
 		json_object_put(mdoc);
 		json_object_put(sdoc);
 	}
-	printf("seeded %zu reports for %d services of tenant %s (%ld h); %d cached in Redis\n", total,
-	       svc_demo_nservices, tenant, hours, cached);
+	printf("seeded %zu reports for %d services of tenant %s (%ld h); %d cached in Redis\n",
+	       total, svc_demo_nservices, tenant, hours, cached);
 out:
 	cache_close(&cache);
 	free(reports);

@@ -8,7 +8,7 @@
 #include "../common/timeutil.h"
 #include "handlers.h"
 
-#define HOUR_US (3600LL * US_PER_SEC)
+#define HOUR_US                (3600LL * US_PER_SEC)
 #define TIMESERIES_BUCKETS_MAX 5000
 
 static struct json_object *
@@ -46,7 +46,8 @@ overview_from_cache(struct req *rq, struct resp *rs)
 		const char *st = json_object_get_string(json_object_object_get(d, "status"));
 		count_health(counts, st);
 		s = json_object_new_object();
-		json_add(s, "service_name", json_object_get(json_object_object_get(d, "service_name")));
+		json_add(s, "service_name",
+		         json_object_get(json_object_object_get(d, "service_name")));
 		json_add(s, "health", json_object_new_string(st ? st : "unknown"));
 		json_object_array_add(list, s);
 	}
@@ -90,11 +91,14 @@ dashboards_overview(struct req *rq, struct resp *rs)
 	counts = health_counts();
 	list = json_object_new_array();
 	for (size_t i = 0; i < json_object_array_length(all); i++) {
-		struct json_object *s = json_object_array_get_idx(all, i), *x = json_object_new_object();
+		struct json_object *s = json_object_array_get_idx(all, i),
+		                   *x = json_object_new_object();
 		const char *h = json_object_get_string(json_object_object_get(s, "health"));
 		count_health(counts, h);
-		json_add(x, "service_name", json_object_get(json_object_object_get(s, "service_name")));
-		json_add(x, "display_name", json_object_get(json_object_object_get(s, "display_name")));
+		json_add(x, "service_name",
+		         json_object_get(json_object_object_get(s, "service_name")));
+		json_add(x, "display_name",
+		         json_object_get(json_object_object_get(s, "display_name")));
 		json_add(x, "health", json_object_new_string(h ? h : "unknown"));
 		json_add(x, "reasons", json_object_get(json_object_object_get(s, "reasons")));
 		json_add(x, "last_seen", json_object_get(json_object_object_get(s, "last_seen")));

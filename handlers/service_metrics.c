@@ -1,4 +1,5 @@
-/* handlers/service_metrics.c — /v1/metrics/{summary,historical,real-time,services}: report reads. */
+/* handlers/service_metrics.c — /v1/metrics/{summary,historical,real-time,services}: report reads.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -64,7 +65,8 @@ svc_realtime_docs(struct req *rq, const char *service, struct json_object **docs
 	if (rc == 0)
 		for (size_t i = 0; i < json_object_array_length(*docs); i++) {
 			struct json_object *d = json_object_array_get_idx(*docs, i);
-			const char *name = json_object_get_string(json_object_object_get(d, "service_name"));
+			const char *name =
+			    json_object_get_string(json_object_object_get(d, "service_name"));
 			if (name && svc_cache_put(c, rq->tenant_id, name, d, NULL, 0) < 0)
 				break;
 		}
@@ -82,9 +84,11 @@ svc_realtime_totals(struct json_object *docs)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *d = json_object_array_get_idx(docs, i), *v;
 		double r = 0, x;
-		if (json_object_object_get_ex(d, "total_requests", &v) && json_number_value(v, &x) == 0)
+		if (json_object_object_get_ex(d, "total_requests", &v) &&
+		    json_number_value(v, &x) == 0)
 			req += (r = x);
-		if (json_object_object_get_ex(d, "total_errors", &v) && json_number_value(v, &x) == 0)
+		if (json_object_object_get_ex(d, "total_errors", &v) &&
+		    json_number_value(v, &x) == 0)
 			err += x;
 		if (json_object_object_get_ex(d, "qps", &v) && json_number_value(v, &x) == 0)
 			qps += x;

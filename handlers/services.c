@@ -12,10 +12,10 @@
 #include "../common/timeutil.h"
 #include "handlers.h"
 
-#define HOUR_US       (3600LL * US_PER_SEC)
+#define HOUR_US                (3600LL * US_PER_SEC)
 #define REGISTRY_ENDPOINTS_MAX 1000
-#define COMPARISON_MAX 20
-#define TREND_BUCKETS_MAX 10000
+#define COMPARISON_MAX         20
+#define TREND_BUCKETS_MAX      10000
 
 /* The {name} of the path; NULL after answering 404 when it cannot be a service name. */
 static const char *
@@ -71,7 +71,8 @@ parse_fields(struct json_object *body, struct resp *rs, struct svc_fields *f, st
 		const char **items;
 		if (!json_object_is_type(v, json_type_array) ||
 		    (n = json_object_array_length(v)) > REGISTRY_ENDPOINTS_MAX)
-			return invalid(rs, "endpoints", "expected an array of at most 1000 endpoints");
+			return invalid(rs, "endpoints",
+			               "expected an array of at most 1000 endpoints");
 		if ((items = calloc(n ? n : 1, sizeof *items)) == NULL)
 			return resp_problem(rs, 503, "unavailable", "out of memory");
 		for (size_t i = 0; i < n; i++) {
@@ -81,7 +82,8 @@ parse_fields(struct json_object *body, struct resp *rs, struct svc_fields *f, st
 			                        (size_t)json_object_get_string_len(x))) {
 				free(items);
 				return invalid(rs, "endpoints",
-				               "expected strings of 1 to 200 bytes without control characters");
+				               "expected strings of 1 to 200 bytes without control "
+				               "characters");
 			}
 			items[i] = json_object_get_string(x);
 		}
@@ -105,7 +107,8 @@ parse_fields(struct json_object *body, struct resp *rs, struct svc_fields *f, st
 			f->freshness_s = (long)d;
 		rc = json_get_double(th, "max_error_rate", &d);
 		if (rc < 0 || (rc > 0 && (d < 0 || d > 1)))
-			return invalid(rs, "health_thresholds.max_error_rate", "expected a fraction from 0 to 1");
+			return invalid(rs, "health_thresholds.max_error_rate",
+			               "expected a fraction from 0 to 1");
 		if (rc > 0)
 			f->max_error_rate = d;
 		rc = json_get_double(th, "max_latency_ms", &d);
@@ -122,8 +125,8 @@ static int
 answer_service(struct req *rq, struct resp *rs, const char *name, int status)
 {
 	int found;
-	struct json_object *o = svc_registry_get(&rq->app->db, rq->tenant_id, name, time_now_us(),
-	                                         &found);
+	struct json_object *o =
+	    svc_registry_get(&rq->app->db, rq->tenant_id, name, time_now_us(), &found);
 
 	if (found < 0)
 		return app_db_error(rq, rs);
@@ -169,9 +172,10 @@ services_create(struct req *rq, struct resp *rs)
 	if (rc == 0)
 		rc = json_get_string(body, "name", &name, NULL);
 	if (rc <= 0 || !svc_name_valid(name) || strcmp(name, "comparison") == 0) {
-		status = invalid(rs, "service_name",
-		                 "required: 1 to 100 of A-Z a-z 0-9 . _ : -, starting with a letter or "
-		                 "digit (\"comparison\" is reserved)");
+		status =
+		    invalid(rs, "service_name",
+		            "required: 1 to 100 of A-Z a-z 0-9 . _ : -, starting with a letter or "
+		            "digit (\"comparison\" is reserved)");
 		goto out;
 	}
 	rc = svc_registry_create(&rq->app->db, rq->tenant_id, name, &f);
@@ -257,8 +261,9 @@ services_reports(struct req *rq, struct resp *rs)
 	int status, rc;
 
 	if (!svc_name_valid(name) || strcmp(name, "comparison") == 0)
-		return invalid(rs, "name", "a service name is 1 to 100 of A-Z a-z 0-9 . _ : -, starting "
-		                           "with a letter or digit");
+		return invalid(rs, "name",
+		               "a service name is 1 to 100 of A-Z a-z 0-9 . _ : -, starting "
+		               "with a letter or digit");
 	if ((body = app_json_body(rq, rs)) == NULL)
 		return rs->status;
 	rc = svc_reports_parse(body, time_now_us(), &reports, &n, &errors);
@@ -278,8 +283,9 @@ services_reports(struct req *rq, struct resp *rs)
 		if (rc > 0)
 			json_add(extra, "invalid_items", json_object_new_int(rc));
 		if (rc > 0)
-			status = resp_problem_ext(rs, 422, "invalid-reports", extra,
-			                          "%d of the reports are invalid; none were stored", rc);
+			status =
+			    resp_problem_ext(rs, 422, "invalid-reports", extra,
+			                     "%d of the reports are invalid; none were stored", rc);
 		else
 			status = resp_problem_ext(rs, 422, "invalid-reports", extra,
 			                          "the body must be a non-empty array of reports");
@@ -291,12 +297,14 @@ services_reports(struct req *rq, struct resp *rs)
 	}
 	/* Committed: from here on the request succeeds whatever Redis does. */
 	if (svc_cache_put(&rq->app->cache, rq->tenant_id, name, mdoc, sdoc, 1) < 0)
-		log_warn("reports of %s stored; cache refresh failed: %s", name, rq->app->cache.err);
+		log_warn("reports of %s stored; cache refresh failed: %s", name,
+		         rq->app->cache.err);
 	o = json_object_new_object();
 	json_add(o, "service_name", json_object_new_string(name));
 	json_add(o, "accepted", json_object_new_int64((int64_t)n));
-	json_add(o, "status", sdoc ? json_object_get(json_object_object_get(sdoc, "status"))
-	                           : json_object_new_string("unknown"));
+	json_add(o, "status",
+	         sdoc ? json_object_get(json_object_object_get(sdoc, "status"))
+	              : json_object_new_string("unknown"));
 	status = resp_json(rs, 201, o);
 out:
 	free(reports);
@@ -361,7 +369,8 @@ services_trend(struct req *rq, struct resp *rs)
 		return resp_problem(rs, 400, "bad-parameter", "interval: whole seconds only");
 	if ((q.end_us - q.start_us) / (interval_ms * 1000) > TREND_BUCKETS_MAX)
 		return resp_problem(rs, 400, "bad-parameter",
-		                    "interval: the range would have more than %d buckets", TREND_BUCKETS_MAX);
+		                    "interval: the range would have more than %d buckets",
+		                    TREND_BUCKETS_MAX);
 	ep = req_query(rq, "endpoint");
 	q.service = name;
 	q.endpoint = ep;
@@ -397,17 +406,19 @@ services_comparison(struct req *rq, struct resp *rs)
 	if ((status = range(rq, rs, &q)) != 0)
 		return status;
 	if (list == NULL || *list == '\0')
-		return resp_problem(rs, 400, "bad-parameter",
-		                    "services: expected a comma-separated list, e.g. services=a,b,c");
+		return resp_problem(
+		    rs, 400, "bad-parameter",
+		    "services: expected a comma-separated list, e.g. services=a,b,c");
 	if ((copy = strdup(list)) == NULL)
 		return resp_problem(rs, 503, "unavailable", "out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int dup = 0;
 		if (!svc_name_valid(tok) || n >= COMPARISON_MAX) {
 			free(copy);
-			return resp_problem(rs, 400, "bad-parameter",
-			                    "services: 1 to %d valid service names, comma-separated",
-			                    COMPARISON_MAX);
+			return resp_problem(
+			    rs, 400, "bad-parameter",
+			    "services: 1 to %d valid service names, comma-separated",
+			    COMPARISON_MAX);
 		}
 		for (int i = 0; i < n; i++)
 			dup |= strcmp(names[i], tok) == 0;

@@ -9,50 +9,52 @@
 
 #define NOW 1795318851000000LL /* 2026-11-22T03:40:51Z */
 
-#define GOOD "\"endpoint\":\"/predict\",\"qps\":2.5,\"avg_latency_ms\":120.5,"                 \
-             "\"p95_latency_ms\":180.2,\"p99_latency_ms\":250.8,\"error_rate\":0.02,"          \
-             "\"total_requests\":1500"
+#define GOOD                                                                                       \
+	"\"endpoint\":\"/predict\",\"qps\":2.5,\"avg_latency_ms\":120.5,"                          \
+	"\"p95_latency_ms\":180.2,\"p99_latency_ms\":250.8,\"error_rate\":0.02,"                   \
+	"\"total_requests\":1500"
 
 /* {body, expected return (0 ok, n invalid items, -1 shape, -2 too many), first error field} */
 static const struct {
 	const char *body;
-	int         rc;
+	int rc;
 	const char *field;
 } reports[] = {
-	{"[{" GOOD "}]", 0, NULL},
-	{"{\"reports\":[{" GOOD "},{" GOOD ",\"timestamp\":\"2026-11-22T03:40:00Z\"}]}", 0, NULL},
-	{"[{" GOOD ",\"timestamp\":1795318800}]", 0, NULL},
-	{"[{" GOOD ",\"timestamp\":1795318800000}]", 0, NULL},
-	{"[]", -1, "reports"},
-	{"{}", -1, "reports"},
-	{"{\"reports\":{}}", -1, "reports"},
-	{"\"x\"", -1, "reports"},
-	{"[1]", 1, ""},
-	{"[{" GOOD "},{" GOOD ",\"error_rate\":1.5}]", 1, "error_rate"},
-	{"[{" GOOD ",\"error_rate\":-0.1}]", 1, "error_rate"},
-	{"[{" GOOD ",\"error_rate\":1}]", 0, NULL},
-	{"[{" GOOD ",\"error_rate\":0}]", 0, NULL},
-	{"[{" GOOD ",\"error_rate\":\"0.1\"}]", 1, "error_rate"},
-	{"[{" GOOD ",\"qps\":-1}]", 1, "qps"},
-	{"[{" GOOD ",\"qps\":1e400}]", 1, "qps"},
-	{"[{" GOOD ",\"total_requests\":1.5}]", 1, "total_requests"},
-	{"[{" GOOD ",\"total_requests\":-1}]", 1, "total_requests"},
-	{"[{" GOOD ",\"total_requests\":99999999999999999999}]", 1, "total_requests"},
-	{"[{" GOOD ",\"total_requests\":1500.0}]", 0, NULL},
-	{"[{" GOOD ",\"endpoint\":\"\"}]", 1, "endpoint"},
-	{"[{" GOOD ",\"endpoint\":\"a\\u0001b\"}]", 1, "endpoint"},
-	{"[{" GOOD ",\"endpoint\":7}]", 1, "endpoint"},
-	{"[{\"qps\":1,\"avg_latency_ms\":1,\"p95_latency_ms\":1,\"p99_latency_ms\":1,"
-	 "\"error_rate\":0,\"total_requests\":1}]", 1, "endpoint"},
-	{"[{\"endpoint\":\"/x\"}]", 1, "qps"},
-	{"[{" GOOD ",\"p99_latency_ms\":100}]", 1, "p99_latency_ms"},
-	{"[{" GOOD ",\"timestamp\":\"yesterday\"}]", 1, "timestamp"},
-	/* ten minutes ahead is the limit; one second more is not */
-	{"[{" GOOD ",\"timestamp\":\"2026-11-22T03:50:51Z\"}]", 0, NULL},
-	{"[{" GOOD ",\"timestamp\":\"2026-11-22T03:50:52Z\"}]", 1, "timestamp"},
-	{"[{" GOOD ",\"timestamp\":\"2026-10-23T03:40:51Z\"}]", 0, NULL},
-	{"[{" GOOD ",\"timestamp\":\"2026-10-23T03:40:50Z\"}]", 1, "timestamp"},
-	{"[{" GOOD "},{\"endpoint\":1},{" GOOD ",\"qps\":null}]", 2, "endpoint"},
+    {"[{" GOOD "}]", 0, NULL},
+    {"{\"reports\":[{" GOOD "},{" GOOD ",\"timestamp\":\"2026-11-22T03:40:00Z\"}]}", 0, NULL},
+    {"[{" GOOD ",\"timestamp\":1795318800}]", 0, NULL},
+    {"[{" GOOD ",\"timestamp\":1795318800000}]", 0, NULL},
+    {"[]", -1, "reports"},
+    {"{}", -1, "reports"},
+    {"{\"reports\":{}}", -1, "reports"},
+    {"\"x\"", -1, "reports"},
+    {"[1]", 1, ""},
+    {"[{" GOOD "},{" GOOD ",\"error_rate\":1.5}]", 1, "error_rate"},
+    {"[{" GOOD ",\"error_rate\":-0.1}]", 1, "error_rate"},
+    {"[{" GOOD ",\"error_rate\":1}]", 0, NULL},
+    {"[{" GOOD ",\"error_rate\":0}]", 0, NULL},
+    {"[{" GOOD ",\"error_rate\":\"0.1\"}]", 1, "error_rate"},
+    {"[{" GOOD ",\"qps\":-1}]", 1, "qps"},
+    {"[{" GOOD ",\"qps\":1e400}]", 1, "qps"},
+    {"[{" GOOD ",\"total_requests\":1.5}]", 1, "total_requests"},
+    {"[{" GOOD ",\"total_requests\":-1}]", 1, "total_requests"},
+    {"[{" GOOD ",\"total_requests\":99999999999999999999}]", 1, "total_requests"},
+    {"[{" GOOD ",\"total_requests\":1500.0}]", 0, NULL},
+    {"[{" GOOD ",\"endpoint\":\"\"}]", 1, "endpoint"},
+    {"[{" GOOD ",\"endpoint\":\"a\\u0001b\"}]", 1, "endpoint"},
+    {"[{" GOOD ",\"endpoint\":7}]", 1, "endpoint"},
+    {"[{\"qps\":1,\"avg_latency_ms\":1,\"p95_latency_ms\":1,\"p99_latency_ms\":1,"
+     "\"error_rate\":0,\"total_requests\":1}]",
+     1, "endpoint"},
+    {"[{\"endpoint\":\"/x\"}]", 1, "qps"},
+    {"[{" GOOD ",\"p99_latency_ms\":100}]", 1, "p99_latency_ms"},
+    {"[{" GOOD ",\"timestamp\":\"yesterday\"}]", 1, "timestamp"},
+    /* ten minutes ahead is the limit; one second more is not */
+    {"[{" GOOD ",\"timestamp\":\"2026-11-22T03:50:51Z\"}]", 0, NULL},
+    {"[{" GOOD ",\"timestamp\":\"2026-11-22T03:50:52Z\"}]", 1, "timestamp"},
+    {"[{" GOOD ",\"timestamp\":\"2026-10-23T03:40:51Z\"}]", 0, NULL},
+    {"[{" GOOD ",\"timestamp\":\"2026-10-23T03:40:50Z\"}]", 1, "timestamp"},
+    {"[{" GOOD "},{\"endpoint\":1},{" GOOD ",\"qps\":null}]", 2, "endpoint"},
 };
 
 START_TEST(test_reports)
@@ -105,8 +107,8 @@ START_TEST(test_reports_index_and_limits)
 	/* 10,000 is allowed, 10,001 is not */
 	arr = json_object_new_array();
 	for (int i = 0; i < SVC_REPORTS_MAX; i++)
-		json_object_array_add(arr, json_parse_strict("{" GOOD "}", strlen("{" GOOD "}"), err,
-		                                             sizeof err));
+		json_object_array_add(
+		    arr, json_parse_strict("{" GOOD "}", strlen("{" GOOD "}"), err, sizeof err));
 	ck_assert_int_eq(svc_reports_parse(arr, NOW, &r, &n, &errors), 0);
 	ck_assert(n == SVC_REPORTS_MAX);
 	free(r);
@@ -131,26 +133,26 @@ END_TEST
 
 /* Health: {reports, last_seen (s before NOW; -1 never), requests, error rate, latency, want} */
 static const struct {
-	long        reports;
-	long        ago_s;
-	double      requests, error_rate, latency;
+	long reports;
+	long ago_s;
+	double requests, error_rate, latency;
 	const char *want;
-	int         nreasons;
+	int nreasons;
 } health[] = {
-	{0, -1, 0, 0, 0, "unknown", 1},          /* never reported */
-	{0, 400, 0, 0, 0, "unknown", 1},         /* stale: nothing in the window */
-	{3, 300, 100, 0.01, 100, "healthy", 0},  /* exactly at the freshness limit */
-	{3, 301, 100, 0.01, 100, "unknown", 1},  /* one second past it */
-	{3, 10, 100, 0.05, 2000, "healthy", 0},  /* exactly at both thresholds */
-	{3, 10, 100, 0.0501, 2000, "degraded", 1},
-	{3, 10, 100, 0.05, 2000.5, "degraded", 1},
-	{3, 10, 100, 0.10, 100, "degraded", 1},  /* exactly 2x: still degraded */
-	{3, 10, 100, 0.1001, 100, "unhealthy", 1},
-	{3, 10, 100, 0.01, 4000, "degraded", 1},
-	{3, 10, 100, 0.01, 4001, "unhealthy", 1},
-	{3, 10, 100, 0.06, 2100, "unhealthy", 2}, /* both exceeded */
-	{3, 10, 0, 0, 0, "healthy", 0},           /* fresh reports without traffic */
-	{3, 0, 100, 1, 0, "unhealthy", 1},
+    {0, -1, 0, 0, 0, "unknown", 1},         /* never reported */
+    {0, 400, 0, 0, 0, "unknown", 1},        /* stale: nothing in the window */
+    {3, 300, 100, 0.01, 100, "healthy", 0}, /* exactly at the freshness limit */
+    {3, 301, 100, 0.01, 100, "unknown", 1}, /* one second past it */
+    {3, 10, 100, 0.05, 2000, "healthy", 0}, /* exactly at both thresholds */
+    {3, 10, 100, 0.0501, 2000, "degraded", 1},
+    {3, 10, 100, 0.05, 2000.5, "degraded", 1},
+    {3, 10, 100, 0.10, 100, "degraded", 1}, /* exactly 2x: still degraded */
+    {3, 10, 100, 0.1001, 100, "unhealthy", 1},
+    {3, 10, 100, 0.01, 4000, "degraded", 1},
+    {3, 10, 100, 0.01, 4001, "unhealthy", 1},
+    {3, 10, 100, 0.06, 2100, "unhealthy", 2}, /* both exceeded */
+    {3, 10, 0, 0, 0, "healthy", 0},           /* fresh reports without traffic */
+    {3, 0, 100, 1, 0, "unhealthy", 1},
 };
 
 START_TEST(test_health)
@@ -162,8 +164,8 @@ START_TEST(test_health)
 	struct svc_verdict v;
 
 	svc_classify(&w, &t, NOW, &v);
-	ck_assert_msg(strcmp(svc_health_name(v.health), health[_i].want) == 0, "case %d: %s want %s",
-	              _i, svc_health_name(v.health), health[_i].want);
+	ck_assert_msg(strcmp(svc_health_name(v.health), health[_i].want) == 0,
+	              "case %d: %s want %s", _i, svc_health_name(v.health), health[_i].want);
 	ck_assert_int_eq(v.nreasons, health[_i].nreasons);
 	for (int i = 0; i < v.nreasons; i++)
 		ck_assert(strlen(v.reasons[i]) > 10);
