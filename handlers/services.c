@@ -296,7 +296,8 @@ services_reports(struct req *rq, struct resp *rs)
 		goto out;
 	}
 	/* Committed: from here on the request succeeds whatever Redis does. */
-	if (svc_cache_put(&rq->app->cache, rq->tenant_id, name, mdoc, sdoc, 1) < 0)
+	if (svc_cache_put(&rq->app->cache, rq->tenant_id, name, mdoc, sdoc, 1) < 0 &&
+	    !rq->app->cache.down) /* an outage is logged once, by the cache itself */
 		log_warn("reports of %s stored; cache refresh failed: %s", name,
 		         rq->app->cache.err);
 	o = json_object_new_object();

@@ -478,3 +478,41 @@ def test_redis_down_reads_from_postgresql_then_cache_refills():
     _send("down-svc", [_report("/c", now - 10, 1, 10, 0, 60)], key=key)
     rt = get("/v1/metrics/real-time", key=key).json
     assert rt["source"] == "redis" and rt["services"][0]["total_requests"] == 300, rt
+
+
+# --- PostgreSQL down: the routes seed 000 gives a Redis fallback answer from Redis ----------------
+
+def test_postgres_down_health_and_summary_from_redis():
+    key = _tenant("pgdown")
+    now = int(time.time())
+    _send("pg-svc", [_report("/a", now - 30, 2, 20, 0.2, 100)], key=key)
+    routes = {"/v1/services/pg-svc/health": "health", "/v1/metrics/summary": "total_requests",
+              "/v1/dashboards/realtime": "totals", "/v1/dashboards/overview": "totals"}
+    # Keys are cached per worker for a few seconds: warm every worker's cache first, so some
+    # requests still authenticate while PostgreSQL is down (the others get 503, never 500).
+    for _ in range(16):
+        expect(get("/v1/metrics/real-time", key=key), 200)
+    stack_service("stop", "postgres")
+    try:
+        answered = set()
+        for _ in range(4):
+            for path, field in routes.items():
+                r = get(path, key=key)
+                assert r.status in (200, 503), (path, r)
+                if r.status == 200:
+                    assert r.json["source"] == "redis" and field in r.json, (path, r.json)
+                    answered.add(path)
+                else:
+                    assert r.header("Retry-After"), r.headers
+        assert answered, "no fallback answer from Redis while PostgreSQL was down"
+        r = get("/v1/metrics/historical", key=key)  # no fallback: 503, not 500
+        assert r.status == 503 and r.header("Retry-After"), r
+        r = post("/v1/services/pg-svc/reports", [_report("/a", now, 1, 1, 0, 1)], key=key)
+        assert r.status == 503, r
+    finally:
+        stack_service("start", "postgres")
+    ok = eventually(lambda: all(get("/v1/services/pg-svc/health", key=key).status == 200
+                                for _ in range(6)), timeout=20)
+    assert ok, "health did not come back"
+    h = get("/v1/services/pg-svc/health", key=key).json
+    assert h["source"] == "postgresql" and h["health"] == "unhealthy", h
