@@ -14,12 +14,14 @@
 static struct db_stmt st_emit = DB_STMT("outbox_emit", 4,
 	"WITH n AS (SELECT nextval(pg_get_serial_sequence('outbox', 'id')) AS id),"
 	" o AS (INSERT INTO outbox (id, tenant_id, topic, payload) OVERRIDING SYSTEM VALUE"
-	"   SELECT n.id, $1, $2, jsonb_build_object('id', n.id::text, 'type', $2, 'tenant_id', $1::bigint,"
-	"     'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')) || $3::jsonb"
+	"   SELECT n.id, $1::bigint, $2::text, jsonb_build_object('id', n.id::text, 'type', $2::text,"
+	"     'tenant_id', $1::bigint, 'at',"
+	"     to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')) || $3::jsonb"
 	"   FROM n RETURNING id, payload),"
 	" d AS (INSERT INTO deliveries (tenant_id, event_id, channel_id, topic, payload)"
-	"   SELECT $1, o.id, c.id, $2, o.payload FROM o, notification_channels c"
-	"   WHERE c.tenant_id = $1 AND c.enabled AND c.id = ANY(coalesce($4, '{}')::uuid[]))"
+	"   SELECT $1::bigint, o.id, c.id, $2::text, o.payload FROM o, notification_channels c"
+	"   WHERE c.tenant_id = $1::bigint AND c.enabled"
+	"     AND c.id = ANY(coalesce($4::text, '{}')::uuid[]))"
 	" SELECT id FROM o");
 
 static struct db_stmt st_claim = DB_STMT("outbox_claim", 2,

@@ -21,6 +21,8 @@ int ctl_migrate(const struct config *cfg, struct db *db, int argc, char **argv);
 int ctl_migrate_pending(const struct config *cfg, struct db *db, int *pending, int *changed);
 int ctl_tenant(struct db *db, int argc, char **argv);
 int ctl_key(struct db *db, int argc, char **argv);
+/* demo.c: deterministic API-service reports (seed 000 demo data). */
+int ctl_demo(const struct config *cfg, struct db *db, int argc, char **argv);
 int ctl_check(const struct config *cfg, struct db *db, int verbose);
 
 #endif

@@ -18,6 +18,7 @@ usage(FILE *f)
 	        "  key create --tenant T --scopes read,write[,admin] [--name N] [--expires 30d]\n"
 	        "  key list [--tenant T]\n"
 	        "  key revoke ID\n"
+	        "  demo seed --tenant T [--hours 24]   a day of deterministic service reports\n"
 	        "CONFIG defaults to $TELLTALE_CONF; TELLTALE_<KEY> variables override its keys.\n");
 }
 
@@ -58,6 +59,8 @@ main(int argc, char **argv)
 		rc = ctl_tenant(&db, argc - argi, argv + argi);
 	else if (strcmp(cmd, "key") == 0)
 		rc = ctl_key(&db, argc - argi, argv + argi);
+	else if (strcmp(cmd, "demo") == 0)
+		rc = ctl_demo(&cfg, &db, argc - argi, argv + argi);
 	else {
 		usage(stderr);
 		rc = CTL_USAGE;

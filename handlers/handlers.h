@@ -5,6 +5,8 @@
 #include "../common/app.h"
 #include "../common/route.h"
 
+#include <stdint.h>
+
 extern const struct route routes[];
 extern const size_t nroutes;
 
@@ -57,5 +59,32 @@ int admin_dlq_list(struct req *rq, struct resp *rs);
 int admin_dlq_retry(struct req *rq, struct resp *rs);
 int admin_jobs(struct req *rq, struct resp *rs);
 int admin_outbox(struct req *rq, struct resp *rs);
+/* services.c */
+int services_list(struct req *rq, struct resp *rs);
+int services_create(struct req *rq, struct resp *rs);
+int services_get(struct req *rq, struct resp *rs);
+int services_put(struct req *rq, struct resp *rs);
+int services_delete(struct req *rq, struct resp *rs);
+int services_reports(struct req *rq, struct resp *rs);
+int services_health(struct req *rq, struct resp *rs);
+int services_trend(struct req *rq, struct resp *rs);
+int services_comparison(struct req *rq, struct resp *rs);
+/* service_metrics.c */
+int metrics_summary(struct req *rq, struct resp *rs);
+int metrics_historical(struct req *rq, struct resp *rs);
+int metrics_realtime(struct req *rq, struct resp *rs);
+int metrics_services(struct req *rq, struct resp *rs);
+int metrics_service_endpoints(struct req *rq, struct resp *rs);
+/* Real-time documents, Redis first then PostgreSQL (refilling Redis); *source says which.
+ * -1 when both failed (the database error is in rq->app->db). */
+int svc_realtime_docs(struct req *rq, const char *service, struct json_object **docs,
+                      const char **source);
+struct json_object *svc_realtime_totals(struct json_object *docs);
+void svc_add_range(struct json_object *o, int64_t start_us, int64_t end_us);
+/* dashboards.c */
+int dashboards_overview(struct req *rq, struct resp *rs);
+int dashboards_timeseries(struct req *rq, struct resp *rs);
+int dashboards_realtime(struct req *rq, struct resp *rs);
+
 
 #endif

@@ -71,7 +71,7 @@ static struct db_stmt st_open = DB_STMT("eval_open", 1,
 	"SELECT id, fingerprint, state, (extract(epoch FROM started_at) * 1e6)::bigint"
 	" FROM active_alerts WHERE rule_id = $1::uuid AND state <> 'resolved'");
 
-static struct db_stmt st_insert = DB_STMT("eval_insert", 11,
+static struct db_stmt st_insert = DB_STMT("eval_insert", 12,
 	"INSERT INTO active_alerts (tenant_id, rule_id, rule_name, fingerprint, labels, service_name,"
 	"   metric, current_value, threshold, severity, state, fired_at, message)"
 	" VALUES ($1, $2::uuid, $3, $4, $5::jsonb, nullif($6, ''), $7, $8::float8, $9::float8, $10, $11,"

@@ -32,7 +32,7 @@ static struct db_stmt st_rate = DB_STMT("notify_rate", 3,
 	" UPDATE deliveries SET next_attempt_at = (SELECT oldest + interval '1 minute' FROM w)"
 	" WHERE id = $2::bigint AND (SELECT n FROM w) >= $3::int RETURNING id");
 
-static struct db_stmt st_done = DB_STMT("notify_done", 4,
+static struct db_stmt st_done = DB_STMT("notify_done", 3,
 	"UPDATE deliveries SET status = 'delivered', attempts = $2::int, last_status = $3::int,"
 	"   last_error = NULL, delivered_at = now() WHERE id = $1::bigint");
 
@@ -98,7 +98,7 @@ deliver(struct jobctx *j, PGresult *row, int *delivered, int *dead, int *deferre
 		                 j->cfg->webhook_timeout_ms, &r) == 0) {
 			snprintf(attempts_s, sizeof attempts_s, "%d", attempts);
 			snprintf(status_s, sizeof status_s, "%ld", r.status);
-			const char *p[4] = {id, attempts_s, status_s, ""};
+			const char *p[3] = {id, attempts_s, status_s};
 			(*delivered)++;
 			return finish(j, &st_done, p);
 		}

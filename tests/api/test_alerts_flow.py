@@ -136,7 +136,10 @@ def test_acknowledge_and_resolve_via_api():
         assert kinds == [("fired", None), ("acknowledged", "looking"), ("resolved", "fixed")], kinds
         assert "alert.resolved" in [t for _, t in stream(tenant_id())]
         assert jobs().returncode == 0
-        assert [e["type"] for e in rx.events()] == ["alert.firing", "alert.resolved"]
+        # The data still breaches: the next evaluation opens a new alert (documented).
+        assert [e["type"] for e in rx.events()] == ["alert.firing", "alert.resolved",
+                                                    "alert.firing"], rx.events()
+        assert [a["state"] for a in alerts_of(rule)] == ["firing", "resolved"]
         stats = expect(get("/v1/alerts/statistics?since=1h"), 200).json
         assert stats["total"] >= 1 and stats["resolved"] >= 1, stats
         assert stats["mean_time_to_resolve_minutes"] is not None and stats["alerts_per_hour"] > 0
