@@ -10,6 +10,7 @@
 #include "../common/metric.h"
 #include "../common/store.h"
 #include "../common/timeutil.h"
+#include "../common/thresholds.h"
 #include "handlers.h"
 
 #define ERRORS_SHOWN   100
@@ -101,6 +102,7 @@ store_and_answer(struct req *rq, struct resp *rs, struct batch *b, const char *k
 	switch (r.outcome) {
 	case STORE_OK:
 		raw_body(rs, status, saved);
+		thresholds_after_commit(&rq->app->db, &rq->app->cache, rq->tenant_id, b);
 		break;
 	case STORE_REPLAY:
 		resp_reset(rs);

@@ -167,3 +167,7 @@ LANGUAGE sql STABLE AS $$
         'duration_minutes',
         round((extract(epoch FROM coalesce(a.resolved_at, now()) - a.started_at) / 60)::numeric, 2))
 $$;
+
+-- Alerts raised by a metric definition's thresholds at ingest have no rule: one open per series.
+CREATE UNIQUE INDEX active_alerts_one_open_threshold ON active_alerts (tenant_id, fingerprint)
+    WHERE rule_id IS NULL AND state <> 'resolved';

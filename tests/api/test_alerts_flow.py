@@ -239,3 +239,43 @@ def test_alert_routes_are_tenant_scoped():
         expect(post("/v1/admin/dlq/%d/retry" % dead_b[0]["id"], key=key_b), 202)
     finally:
         rx.close()
+
+
+def test_definition_threshold_fires_on_ingest():
+    name = "temp_" + uuid.uuid4().hex[:8]
+    expect(post("/v1/metrics/definitions",
+                {"name": name, "alert_threshold": {"warning": 80, "critical": 95}}), 201)
+    tid = tenant_id()
+    before = len(stream(tid))
+
+    def ingest(value, host="a"):
+        expect(post("/v1/metrics/ingest/batch", {"metrics": [
+            {"name": name, "value": 10, "labels": {"host": host}, "timestamp": time.time() - 2},
+            {"name": name, "value": value, "labels": {"host": host}}]}), 200)
+
+    def open_alerts():
+        return [a for a in get("/v1/alerts?state=firing&limit=1000").json["alerts"]
+                if a["metric"] == name]
+
+    t0 = time.monotonic()
+    ingest(97)  # the newest point of the series decides: critical
+    a = open_alerts()
+    elapsed = time.monotonic() - t0
+    assert len(a) == 1 and a[0]["severity"] == "critical" and a[0]["labels"] == {"host": "a"}, a
+    assert a[0]["rule_id"] is None and a[0]["threshold"] == 95, a
+    assert elapsed < 5, elapsed  # generous bound on a shared machine; the issue asks for 1 s
+    assert "alert.firing" in [t for _, t in stream(tid)[before:]]  # published right away
+    ingest(96)
+    assert len(open_alerts()) == 1  # still one open alert for the series
+    ingest(85, host="b")
+    b = [x for x in open_alerts() if x["labels"] == {"host": "b"}]
+    assert len(b) == 1 and b[0]["severity"] == "medium", b
+    ingest(20)
+    ingest(20, host="b")
+    assert open_alerts() == []
+    hist = expect(get("/v1/alerts/" + a[0]["id"]), 200).json["history"]
+    assert [h["kind"] for h in hist] == ["fired", "resolved"], hist
+    # a metric without thresholds never creates alerts
+    expect(post("/v1/metrics/ingest", {"name": name + "_plain", "value": 1e9}), 200)
+    assert not [x for x in get("/v1/alerts?limit=1000").json["alerts"]
+                if x["metric"] == name + "_plain"]

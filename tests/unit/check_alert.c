@@ -1,12 +1,14 @@
 /* tests/unit/check_alert.c — rule validation, comparisons, the state machine, backoff and HMAC. */
 #include <check.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../common/alert_rule.h"
 #include "../../common/alert_state.h"
 #include "../../common/json.h"
+#include "../../common/thresholds.h"
 #include "../../common/webhook.h"
 
 static const char *const base =
@@ -239,6 +241,17 @@ START_TEST(test_hmac)
 }
 END_TEST
 
+START_TEST(test_threshold_level)
+{
+	ck_assert_int_eq(threshold_level(79.9, 80, 95), 0);
+	ck_assert_int_eq(threshold_level(80, 80, 95), 1); /* at the threshold counts */
+	ck_assert_int_eq(threshold_level(95, 80, 95), 2);
+	ck_assert_int_eq(threshold_level(1e9, NAN, NAN), 0);
+	ck_assert_int_eq(threshold_level(90, NAN, 85), 2);
+	ck_assert_int_eq(threshold_level(90, 85, NAN), 1);
+}
+END_TEST
+
 START_TEST(test_slack_body)
 {
 	const char *ev = "{\"id\":\"7\",\"type\":\"alert.firing\",\"at\":\"2026-11-22T03:00:00Z\","
@@ -278,6 +291,7 @@ main(void)
 	tcase_add_test(tc, test_state_machine_no_data);
 	tcase_add_test(tc, test_backoff);
 	tcase_add_test(tc, test_hmac);
+	tcase_add_test(tc, test_threshold_level);
 	tcase_add_test(tc, test_slack_body);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
