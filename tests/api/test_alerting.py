@@ -162,6 +162,11 @@ def test_maintain_creates_partitions_and_applies_retention():
                    now() - interval '8 days'),
                   (:'v1', 'recent', 'probe-recent', 1, 'low', 'resolved',
                    now() - interval '2 days', now() - interval '1 day');""", tid)
+    # a definition keeping 2 days: its 3-day-old sample goes, its recent one stays
+    expect(post("/v1/metrics/definitions", {"name": "short_lived", "retention_days": 2}), 201)
+    expect(post("/v1/metrics/ingest/batch", {"metrics": [
+        {"name": "short_lived", "value": 1, "timestamp": time.time() - 3 * 86400},
+        {"name": "short_lived", "value": 2}]}), 200)
     r = jobs("--only", "maintain")
     assert r.returncode == 0, r.stdout + r.stderr
     parts = [x[0] for x in sql("""SELECT c.relname FROM pg_inherits i JOIN pg_class c
@@ -172,6 +177,8 @@ def test_maintain_creates_partitions_and_applies_retention():
     old = time.strftime("%Y%m%d", time.gmtime(time.time() - 40 * 86400))
     assert "retention_probe_p" + old not in parts, parts  # dropped past retention
     left = [x[0] for x in sql("SELECT fingerprint FROM active_alerts WHERE fingerprint LIKE 'probe-%'")]
+    assert [x[0] for x in sql("SELECT count(*) FROM samples x JOIN series s ON s.id = x.series_id"
+                              " WHERE s.name = 'short_lived'")] == ["1"]
     assert left == ["probe-recent"], left
     runs = expect(get("/v1/admin/jobs"), 200).json["runs"]
     assert any(x["job"] == "maintain" and x["ok"] for x in runs), runs[:3]

@@ -279,3 +279,27 @@ def test_definition_threshold_fires_on_ingest():
     expect(post("/v1/metrics/ingest", {"name": name + "_plain", "value": 1e9}), 200)
     assert not [x for x in get("/v1/alerts?limit=1000").json["alerts"]
                 if x["metric"] == name + "_plain"]
+
+
+def test_channel_rate_limit_defers_without_dropping():
+    rx = Receiver()
+    try:
+        ch = expect(post("/v1/notifications/channels",
+                         {"name": "limited-" + uuid.uuid4().hex[:6], "url": rx.url,
+                          "secret": SECRET, "rate_limit_per_minute": 2}), 201).json
+        for i in range(3):
+            svc = "rl-%d-%s" % (i, uuid.uuid4().hex[:6])
+            expect(post("/v1/alerts/rules", {"name": "rl " + svc, "source": "service",
+                                             "service_name": svc, "metric": "error_rate",
+                                             "window": "5m", "operator": "greater_than",
+                                             "threshold": 0.05, "severity": "low",
+                                             "channels": [ch["id"]]}), 201)
+            report(svc, 0.5, 10)
+        r = jobs()
+        assert r.returncode == 0 and '"rate_limited":1' in r.stdout, r.stdout
+        assert len(rx.requests) == 2
+        waiting = sql("SELECT status, next_attempt_at > now() + interval '30 seconds'"
+                      " FROM deliveries WHERE channel_id = :'v1' AND status = 'pending'", ch["id"])
+        assert waiting == [["pending", "t"]], waiting  # kept, due in the next minute
+    finally:
+        rx.close()
