@@ -315,8 +315,10 @@ lifecycle(struct req *rq, struct resp *rs, int resolve)
 
 	if (!valid_uuid(id))
 		return resp_problem(rs, 404, "not-found", "no such alert");
-	if ((comment = read_comment(rq, rs, &body)) == NULL)
+	if ((comment = read_comment(rq, rs, &body)) == NULL) {
+		json_object_put(body); /* set on the 422 paths */
 		return rs->status;
+	}
 	tenant_str(rq, tenant);
 	snprintf(actor, sizeof actor, "key:%s", rq->key_id);
 	if (db_begin(db) < 0) {
