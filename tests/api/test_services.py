@@ -134,6 +134,16 @@ def test_reports_round_trip_through_historical():
     assert expect(get("/v1/services/" + svc), 200).json["endpoints"] == ["/a", "/b", "/c", "/d"]
 
 
+def test_reports_on_old_days_get_their_partitions():
+    svc = "old-" + _RUN
+    days = [20, 29]  # the migration only made today-1 .. today+7
+    sent = [_report("/o", _minute(d * 1440), 1, 1, 0, 10 + d) for d in days]
+    _send(svc, sent)
+    items = expect(get("/v1/metrics/historical" + _q(service=svc, start=_minute(30 * 1440))),
+                   200).json["items"]
+    assert sorted(x["total_requests"] for x in items) == [30, 39], items
+
+
 def test_report_resent_replaces_not_doubles():
     svc = "resend-" + _RUN
     t0 = _minute(5)
