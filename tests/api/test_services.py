@@ -144,6 +144,17 @@ def test_reports_on_old_days_get_their_partitions():
     assert sorted(x["total_requests"] for x in items) == [30, 39], items
 
 
+def test_odd_endpoint_names_round_trip():
+    svc = "odd-" + _RUN
+    names = ['/q"u\\o,te {x}', "/ünï cødé", "NULL", "/a b"]
+    _send(svc, [_report(n, _minute(2), 1, 1, 0, 1) for n in names])
+    items = expect(get("/v1/metrics/historical" + _q(service=svc)), 200).json["items"]
+    assert sorted(x["endpoint"] for x in items) == sorted(names), items
+    assert expect(get("/v1/services/" + svc), 200).json["endpoints"] == sorted(names)
+    one = expect(get("/v1/metrics/historical" + _q(service=svc, endpoint=names[0])), 200).json
+    assert [x["endpoint"] for x in one["items"]] == [names[0]], one
+
+
 def test_report_resent_replaces_not_doubles():
     svc = "resend-" + _RUN
     t0 = _minute(5)
