@@ -872,9 +872,11 @@ svc_active_alerts(struct db *db, long long tenant_id)
 	}
 	PQclear(res);
 	snprintf(tid, sizeof tid, "%lld", tenant_id);
-	/* DESIGN.md section 3: at most one unresolved alert per (rule, fingerprint). */
-	res = db_query(db, "SELECT count(*) FROM active_alerts WHERE tenant_id = $1"
-	                   " AND resolved_at IS NULL", 1, params);
+	/* Active as GET /v1/alerts/active counts them: pending or firing. */
+	res = db_query(db,
+	               "SELECT count(*) FROM active_alerts WHERE tenant_id = $1"
+	               " AND state IN ('pending', 'firing')",
+	               1, params);
 	if (res != NULL)
 		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
