@@ -63,11 +63,12 @@ static struct db_stmt st_insert = DB_STMT("svc_insert", 10,
 
 static struct db_stmt st_register = DB_STMT("svc_register", 4,
 	"INSERT INTO service_info AS s (tenant_id, service_name, endpoints, last_seen)"
-	" VALUES ($1, $2, ARRAY(SELECT DISTINCT x FROM unnest($3::text[]) x ORDER BY x),"
+	" VALUES ($1, $2, ARRAY(SELECT DISTINCT x FROM unnest($3::text[]) x ORDER BY x LIMIT 1000),"
 	"   $4::timestamptz)"
 	" ON CONFLICT (tenant_id, service_name) DO UPDATE SET"
-	"   endpoints = ARRAY(SELECT DISTINCT x FROM unnest(s.endpoints || EXCLUDED.endpoints) x"
-	"     ORDER BY x),"
+	"   endpoints = CASE WHEN cardinality(s.endpoints) >= 1000 THEN s.endpoints"
+	"     ELSE ARRAY(SELECT DISTINCT x FROM unnest(s.endpoints || EXCLUDED.endpoints) x"
+	"       ORDER BY x LIMIT 1000) END,"
 	"   last_seen = greatest(s.last_seen, EXCLUDED.last_seen), updated_at = now()");
 
 static struct db_stmt st_set_status = DB_STMT("svc_set_status", 3,
@@ -871,9 +872,11 @@ svc_active_alerts(struct db *db, long long tenant_id)
 	}
 	PQclear(res);
 	snprintf(tid, sizeof tid, "%lld", tenant_id);
-	/* DESIGN.md section 3: at most one unresolved alert per (rule, fingerprint). */
-	res = db_query(db, "SELECT count(*) FROM active_alerts WHERE tenant_id = $1"
-	                   " AND resolved_at IS NULL", 1, params);
+	/* Active as GET /v1/alerts/active counts them: pending or firing. */
+	res = db_query(db,
+	               "SELECT count(*) FROM active_alerts WHERE tenant_id = $1"
+	               " AND state IN ('pending', 'firing')",
+	               1, params);
 	if (res != NULL)
 		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);

@@ -134,6 +134,27 @@ def test_reports_round_trip_through_historical():
     assert expect(get("/v1/services/" + svc), 200).json["endpoints"] == ["/a", "/b", "/c", "/d"]
 
 
+def test_reports_on_old_days_get_their_partitions():
+    svc = "old-" + _RUN
+    days = [20, 29]  # the migration only made today-1 .. today+7
+    sent = [_report("/o", _minute(d * 1440), 1, 1, 0, 10 + d) for d in days]
+    _send(svc, sent)
+    items = expect(get("/v1/metrics/historical" + _q(service=svc, start=_minute(30 * 1440))),
+                   200).json["items"]
+    assert sorted(x["total_requests"] for x in items) == [30, 39], items
+
+
+def test_odd_endpoint_names_round_trip():
+    svc = "odd-" + _RUN
+    names = ['/q"u\\o,te {x}', "/ünï cødé", "NULL", "/a b"]
+    _send(svc, [_report(n, _minute(2), 1, 1, 0, 1) for n in names])
+    items = expect(get("/v1/metrics/historical" + _q(service=svc)), 200).json["items"]
+    assert sorted(x["endpoint"] for x in items) == sorted(names), items
+    assert expect(get("/v1/services/" + svc), 200).json["endpoints"] == sorted(names)
+    one = expect(get("/v1/metrics/historical" + _q(service=svc, endpoint=names[0])), 200).json
+    assert [x["endpoint"] for x in one["items"]] == [names[0]], one
+
+
 def test_report_resent_replaces_not_doubles():
     svc = "resend-" + _RUN
     t0 = _minute(5)
@@ -511,8 +532,9 @@ def test_postgres_down_health_and_summary_from_redis():
         assert r.status == 503, r
     finally:
         stack_service("start", "postgres")
-    ok = eventually(lambda: all(get("/v1/services/pg-svc/health", key=key).status == 200
-                                for _ in range(6)), timeout=20)
+    # Workers reconnect after a backoff; until then they keep answering from Redis.
+    ok = eventually(lambda: all(get("/v1/services/pg-svc/health", key=key).json.get("source")
+                                == "postgresql" for _ in range(8)), timeout=20)
     assert ok, "health did not come back"
     h = get("/v1/services/pg-svc/health", key=key).json
     assert h["source"] == "postgresql" and h["health"] == "unhealthy", h

@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/buf.h"
 #include "../../common/json.h"
+#include "../../common/pgjson.h"
 #include "../../common/services.h"
+#include "../../common/services_store.h"
 #include "../../common/timeutil.h"
 
 #define NOW 1795318851000000LL /* 2026-11-22T03:40:51Z */
@@ -210,6 +213,48 @@ START_TEST(test_demo_deterministic)
 }
 END_TEST
 
+START_TEST(test_pg_text_array)
+{
+	const char *items[] = {"/a", "say \"hi\"", "back\\slash", "{x,y}", "NULL", ""};
+	struct buf b;
+
+	buf_init(&b);
+	svc_pg_text_array(&b, items, 6);
+	ck_assert_str_eq(b.p, "{\"/a\",\"say \\\"hi\\\"\",\"back\\\\slash\",\"{x,y}\",\"NULL\",\"\"}");
+	buf_reset(&b);
+	svc_pg_text_array(&b, items, 0);
+	ck_assert_str_eq(b.p, "{}");
+	buf_free(&b);
+}
+END_TEST
+
+/* PostgreSQL's timestamptz text in any TimeZone setting (ISO DateStyle) */
+static const struct {
+	const char *in;
+	int         ok;
+	long long   us;
+} pgts[] = {
+	{"2026-11-22 03:40:51+00", 1, 1795318851000000LL},
+	{"2026-11-22 03:40:51.5+00", 1, 1795318851500000LL},
+	{"2026-11-22 09:10:51.123456+05:30", 1, 1795318851123456LL},
+	{"2026-11-21 19:40:51-08", 1, 1795318851000000LL},
+	{"2026-11-22T03:40:51+00:00", 1, 1795318851000000LL},
+	{"2026-11-22 03:40:51", 0, 0},
+	{"1850-01-01 00:00:00+00:53:28", 0, 0},
+	{"garbage", 0, 0},
+};
+
+START_TEST(test_pg_timestamp)
+{
+	int64_t us = -1;
+	int rc = pg_timestamp_us(pgts[_i].in, &us);
+
+	ck_assert_msg((rc == 0) == pgts[_i].ok, "%s: rc %d", pgts[_i].in, rc);
+	if (pgts[_i].ok)
+		ck_assert_msg(us == pgts[_i].us, "%s: %lld", pgts[_i].in, (long long)us);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -224,6 +269,8 @@ main(void)
 	tcase_add_loop_test(tc, test_health, 0, sizeof health / sizeof health[0]);
 	tcase_add_test(tc, test_health_custom_thresholds);
 	tcase_add_test(tc, test_demo_deterministic);
+	tcase_add_test(tc, test_pg_text_array);
+	tcase_add_loop_test(tc, test_pg_timestamp, 0, sizeof pgts / sizeof pgts[0]);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
