@@ -133,3 +133,20 @@ pgr_text(PGresult *res, int row, const char *col)
 		return NULL;
 	return PQgetvalue(res, row, c);
 }
+
+struct json_object *
+pg_json_column(PGresult *res, int col)
+{
+	int n = PQntuples(res);
+	struct json_object *arr = json_object_new_array_ext(n);
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(arr, json_tokener_parse(PQgetvalue(res, i, col)));
+	return arr;
+}
+
+int64_t
+pg_window_total(PGresult *res, int col)
+{
+	return PQntuples(res) ? strtoll(PQgetvalue(res, 0, col), NULL, 10) : 0;
+}

@@ -12,6 +12,10 @@
 struct json_object *pg_row_json(PGresult *res, int row);
 /* Every row, as an array. */
 struct json_object *pg_rows_json(PGresult *res);
+/* Column col of every row holds JSON text (built by SQL): parsed, as an array. */
+struct json_object *pg_json_column(PGresult *res, int col);
+/* A window total (count(*) OVER ()) from column col of the first row; 0 without rows. */
+int64_t pg_window_total(PGresult *res, int col);
 /* A column's value by name: a double (0 when NULL or absent), an int64, a string (NULL). */
 double pgr_double(PGresult *res, int row, const char *col);
 int64_t pgr_int64(PGresult *res, int row, const char *col);

@@ -6,6 +6,7 @@
 #include "../common/alert_rule.h"
 #include "../common/json.h"
 #include "../common/params.h"
+#include "../common/pgjson.h"
 #include "handlers.h"
 
 #define RULE_PARAMS 20
@@ -259,7 +260,7 @@ alert_rules_list(struct req *rq, struct resp *rs)
 {
 	char tenant[24], limit_s[24], offset_s[24];
 	const char *params[3] = {tenant, limit_s, offset_s};
-	struct json_object *o, *arr;
+	struct json_object *o;
 	long limit, offset;
 	PGresult *res;
 	int status;
@@ -272,13 +273,8 @@ alert_rules_list(struct req *rq, struct resp *rs)
 	if ((res = db_exec(&rq->app->db, &st_list, params, DB_RETRY)) == NULL)
 		return app_db_error(rq, rs);
 	o = json_object_new_object();
-	arr = json_object_new_array_ext(PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(arr, text_json(res, i, 0));
-	json_add(o, "rules", arr);
-	json_add(o, "total", json_object_new_int64(PQntuples(res) ? strtoll(PQgetvalue(res, 0, 1),
-	                                                                      NULL, 10)
-	                                                          : 0));
+	json_add(o, "rules", pg_json_column(res, 0));
+	json_add(o, "total", json_object_new_int64(pg_window_total(res, 1)));
 	json_add(o, "limit", json_object_new_int64(limit));
 	json_add(o, "offset", json_object_new_int64(offset));
 	PQclear(res);
@@ -291,7 +287,7 @@ alert_rules_history(struct req *rq, struct resp *rs)
 	const char *id = req_param(rq, "id");
 	char tenant[24];
 	const char *params[2] = {tenant, id};
-	struct json_object *o, *arr;
+	struct json_object *o;
 	PGresult *res;
 
 	if (!valid_uuid(id))
@@ -304,11 +300,8 @@ alert_rules_history(struct req *rq, struct resp *rs)
 		return resp_problem(rs, 404, "not-found", "no such rule");
 	}
 	o = json_object_new_object();
-	arr = json_object_new_array_ext(PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(arr, text_json(res, i, 0));
 	json_add(o, "rule_id", json_object_new_string(id));
-	json_add(o, "versions", arr);
+	json_add(o, "versions", pg_json_column(res, 0));
 	PQclear(res);
 	return resp_json(rs, 200, o);
 }

@@ -8,6 +8,7 @@
 #include "../common/log.h"
 #include "../common/outbox.h"
 #include "../common/params.h"
+#include "../common/pgjson.h"
 #include "../common/timeutil.h"
 #include "handlers.h"
 
@@ -104,7 +105,7 @@ alerts_list(struct req *rq, struct resp *rs)
 	const char *state = req_query(rq, "state"), *sev = req_query(rq, "severity");
 	const char *service = req_query(rq, "service"), *rule = req_query(rq, "rule_id");
 	char tenant[24], since_s[24], limit_s[16], offset_s[24];
-	struct json_object *o, *arr;
+	struct json_object *o;
 	long limit, offset, since_ms;
 	PGresult *res;
 	int status;
@@ -129,13 +130,9 @@ alerts_list(struct req *rq, struct resp *rs)
 	}
 	if (res == NULL)
 		return app_db_error(rq, rs);
-	arr = json_object_new_array_ext(PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(arr, json_tokener_parse(PQgetvalue(res, i, 0)));
 	o = json_object_new_object();
-	json_add(o, "alerts", arr);
-	json_add(o, "total",
-	         json_object_new_int64(PQntuples(res) ? strtoll(PQgetvalue(res, 0, 1), NULL, 10) : 0));
+	json_add(o, "alerts", pg_json_column(res, 0));
+	json_add(o, "total", json_object_new_int64(pg_window_total(res, 1)));
 	json_add(o, "limit", json_object_new_int64(limit));
 	json_add(o, "offset", json_object_new_int64(offset));
 	PQclear(res);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../common/json.h"
+#include "../common/pgjson.h"
 #include "../common/timeutil.h"
 #include "../common/webhook_send.h"
 #include "handlers.h"
@@ -33,18 +34,15 @@ channels_list(struct req *rq, struct resp *rs)
 {
 	char tenant[24];
 	const char *params[1] = {tenant};
-	struct json_object *o, *arr;
+	struct json_object *o;
 	PGresult *res;
 
 	snprintf(tenant, sizeof tenant, "%lld", rq->tenant_id);
 	if ((res = db_exec(&rq->app->db, &st_list, params, DB_RETRY)) == NULL)
 		return app_db_error(rq, rs);
-	arr = json_object_new_array_ext(PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(arr, json_tokener_parse(PQgetvalue(res, i, 0)));
-	PQclear(res);
 	o = json_object_new_object();
-	json_add(o, "channels", arr);
+	json_add(o, "channels", pg_json_column(res, 0));
+	PQclear(res);
 	return resp_json(rs, 200, o);
 }
 

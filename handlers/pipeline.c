@@ -5,6 +5,7 @@
 
 #include "../common/json.h"
 #include "../common/params.h"
+#include "../common/pgjson.h"
 #include "handlers.h"
 
 static struct db_stmt st_dlq = DB_STMT("pipeline_dlq", 3,
@@ -43,7 +44,7 @@ admin_dlq_list(struct req *rq, struct resp *rs)
 {
 	char tenant[24], limit_s[16], offset_s[24];
 	const char *params[3] = {tenant, limit_s, offset_s};
-	struct json_object *o, *arr;
+	struct json_object *o;
 	long limit, offset;
 	PGresult *res;
 	int status;
@@ -55,13 +56,9 @@ admin_dlq_list(struct req *rq, struct resp *rs)
 	snprintf(offset_s, sizeof offset_s, "%ld", offset);
 	if ((res = db_exec(&rq->app->db, &st_dlq, params, DB_RETRY)) == NULL)
 		return app_db_error(rq, rs);
-	arr = json_object_new_array_ext(PQntuples(res));
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(arr, json_tokener_parse(PQgetvalue(res, i, 0)));
 	o = json_object_new_object();
-	json_add(o, "deliveries", arr);
-	json_add(o, "total",
-	         json_object_new_int64(PQntuples(res) ? strtoll(PQgetvalue(res, 0, 1), NULL, 10) : 0));
+	json_add(o, "deliveries", pg_json_column(res, 0));
+	json_add(o, "total", json_object_new_int64(pg_window_total(res, 1)));
 	PQclear(res);
 	return resp_json(rs, 200, o);
 }
