@@ -303,3 +303,34 @@ def test_channel_rate_limit_defers_without_dropping():
         assert waiting == [["pending", "t"]], waiting  # kept, due in the next minute
     finally:
         rx.close()
+
+
+def test_metric_rule_alerts_per_series_and_absence():
+    name = "cpu_" + uuid.uuid4().hex[:8]
+
+    def ingest(host, value):
+        expect(post("/v1/metrics/ingest", {"name": name, "value": value,
+                                           "labels": {"host": host, "dc": "x"},
+                                           "timestamp": time.time() - 5}), 200)
+
+    ingest("a", 95)
+    ingest("b", 10)
+    rule = expect(post("/v1/alerts/rules", {
+        "name": "hot " + name, "source": "metric", "metric": name, "labels": {"dc": "x"},
+        "aggregation": "max", "window": "2m", "operator": "greater_than", "threshold": 90,
+        "severity": "medium"}), 201).json
+    gone = expect(post("/v1/alerts/rules", {
+        "name": "gone " + name, "source": "absent", "metric": name + "_heartbeat",
+        "window": "1m", "severity": "critical"}), 201).json
+    assert jobs().returncode == 0
+    hot = alerts_of(rule)
+    assert [(a["labels"]["host"], a["state"]) for a in hot] == [("a", "firing")], hot
+    ingest("b", 99)
+    assert jobs().returncode == 0
+    hosts = sorted(a["labels"]["host"] for a in alerts_of(rule) if a["state"] == "firing")
+    assert hosts == ["a", "b"], alerts_of(rule)
+    missing = alerts_of(gone)
+    assert len(missing) == 1 and missing[0]["state"] == "firing", missing
+    expect(post("/v1/metrics/ingest", {"name": name + "_heartbeat", "value": 1}), 200)
+    assert jobs().returncode == 0
+    assert alerts_of(gone)[0]["state"] == "resolved", alerts_of(gone)
