@@ -318,6 +318,12 @@ def test_series_buckets_and_groups():
     doc = expect(get("/v1/metrics/series/%s?bucket=5m&start=%d&end=%d&group=none&agg=max"
                      % (name, b0, b0 + 600)), 200).json
     assert doc["series"] == [{"labels": {}, "points": [[b0, 104], [b0 + 300, 109]]}], doc
+    doc = expect(get("/v1/metrics/series/%s?bucket=5m&start=%d&end=%d&agg=last&label=host:a"
+                     % (name, b0, b0 + 600)), 200).json
+    assert doc["series"][0]["points"] == [[b0, 4], [b0 + 300, 9]], doc
+    doc = expect(get("/v1/metrics/series/%s?bucket=5m&start=%d&end=%d&agg=sum&group=none"
+                     % (name, b0, b0 + 600)), 200).json
+    assert doc["series"][0]["points"] == [[b0, 10 + 510], [b0 + 300, 35 + 535]], doc
     # start is aligned down to the bucket, empty buckets are omitted
     doc = expect(get("/v1/metrics/series/%s?bucket=1m&start=%d&end=%d&agg=count&label=host:a"
                      % (name, b0 + 30, b0 + 3000)), 200).json
