@@ -221,6 +221,89 @@ START_TEST(test_too_many)
 }
 END_TEST
 
+/* Differential mutation test: random edits of valid samples must get the same verdict from the
+ * streaming parser and from json_parse_strict + sample_from_json. Two deliberate differences:
+ * lone UTF-16 surrogates (json-c turns them into U+FFFD) and numbers like "1." (json-c accepts
+ * them; RFC 8259 does not) are malformed for the streaming parser only. */
+static unsigned long long rng_state = 88172645463325252ULL;
+
+static unsigned
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)rng_state;
+}
+
+START_TEST(test_differential_mutations)
+{
+	static const char *const seeds[] = {
+		"{\"name\":\"cpu_usage\",\"value\":75.5,\"labels\":{\"host\":\"a\",\"region\":\"eu\"},"
+		"\"source\":\"x\",\"timestamp\":\"2026-11-22T03:00:00Z\"}",
+		"{\"name\":\"cpu\",\"value\":-1e-3,\"timestamp\":1795316400000,"
+		"\"labels\":{\"h\":\"\\u00e9\\ud83d\\ude00\"}}",
+		"{\"name\":\"m\",\"value\":0,\"labels\":null,\"timestamp\":null}",
+	};
+	static const char dict[] = "{}[]\",:\\ 0123456789eE.-+tfnuNI\x01\x7f\xc3\xa9\xed\xc0";
+	char buf[600], err[256], perr[256], reason[256];
+
+	for (int it = 0; it < 30000; it++) {
+		const char *seed = seeds[rng() % 3];
+		size_t n = strlen(seed);
+		struct sample_error e[4];
+		struct batch b;
+		struct json_object *o;
+		long ne;
+		size_t ni;
+		int rc, muts = 1 + (int)(rng() % 3);
+
+		memcpy(buf, seed, n);
+		for (int m = 0; m < muts; m++) {
+			size_t pos = rng() % n, l;
+			switch (rng() % 4) {
+			case 0: buf[pos] = dict[rng() % (sizeof dict - 1)]; break;
+			case 1:
+				memmove(buf + pos + 1, buf + pos, n - pos);
+				buf[pos] = dict[rng() % (sizeof dict - 1)];
+				n++;
+				break;
+			case 2:
+				if (n > 1) {
+					memmove(buf + pos, buf + pos + 1, n - pos - 1);
+					n--;
+				}
+				break;
+			default:
+				l = rng() % 8;
+				if (pos + l > n)
+					l = n - pos;
+				memmove(buf + pos + l, buf + pos, n - pos);
+				n += l;
+			}
+		}
+		buf[n] = '\0';
+		batch_init(&b);
+		rc = samples_json(buf, n, 0, 10, NOW, RET, &b, e, 4, &ne, &ni, err, sizeof err);
+		o = json_parse_strict(buf, n, perr, sizeof perr);
+		if (o != NULL && rc == SJ_MALFORMED)
+			ck_assert_msg(strstr(err, "surrogate") || strstr(err, "invalid number"),
+			              "only json-c accepts [%s]: %s", buf, err);
+		if (o == NULL)
+			ck_assert_msg(rc != SJ_OK, "only the streaming parser accepts [%s]: %s", buf, perr);
+		if (o != NULL && rc == SJ_OK) {
+			struct sample s;
+			const char *field = NULL;
+			int ok = sample_from_json(o, NOW, RET, &s, &field, reason, sizeof reason) == 0;
+			ck_assert_msg(ok == (ne == 0), "verdicts differ on [%s]: %s / %s", buf,
+			              ok ? "" : reason, ne ? e[0].reason : "");
+		}
+		json_object_put(o);
+		batch_free(&b);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -229,11 +312,13 @@ main(void)
 	SRunner *sr;
 	int failed;
 
+	tcase_set_timeout(tc, 60); /* a hang guard: the mutation test runs longer under sanitizers */
 	tcase_add_loop_test(tc, test_item, 0, sizeof items / sizeof items[0]);
 	tcase_add_loop_test(tc, test_malformed, 0, sizeof malformed / sizeof malformed[0]);
 	tcase_add_test(tc, test_batch_shapes);
 	tcase_add_test(tc, test_errors_indexed_nothing_added);
 	tcase_add_test(tc, test_too_many);
+	tcase_add_test(tc, test_differential_mutations);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
