@@ -488,7 +488,7 @@ sample_member(struct sj *j, struct str key, void *arg)
 }
 
 /* The checks sample_from_json makes, in its order, once the item is read. */
-#define FINISH(...)                                                                                 \
+#define FINISH(...)                                                                                \
 	do {                                                                                       \
 		item_error(__VA_ARGS__);                                                           \
 		return;                                                                            \

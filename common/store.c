@@ -13,7 +13,7 @@
 #define SC_MAX_USED  (SC_CAP / 10 * 7)
 #define DAY_US       (86400LL * US_PER_SEC)
 #define DAYS_MAX     512
-#define DAYS_TTL_MS  (10 * 60 * 1000) /* forget known partitions now and then: retention drops them */
+#define DAYS_TTL_MS  (10 * 60 * 1000) /* forget known partitions: retention drops them */
 #define PG_EPOCH_US  946684800000000LL /* 2000-01-01 in Unix microseconds */
 #ifndef TOUCH_EVERY_MS
 #define TOUCH_EVERY_MS (3600 * 1000) /* series.last_seen is kept to the hour */

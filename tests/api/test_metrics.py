@@ -220,7 +220,8 @@ def test_line_protocol_round_trip():
     now = int(time.time()) - 60
     text = "\n".join([
         "# telegraf says hello",
-        "%s,host=web\\ 1,region=eu usage=0.25,count=7i,up=true,msg=\"skip, me\" %d" % (m, now * 1000),
+        "%s,host=web\\ 1,region=eu usage=0.25,count=7i,up=true,msg=\"skip, me\" %d"
+        % (m, now * 1000),
         "",
         "%s,region=eu,host=web\\ 1 usage=0.5,count=8i,up=F %d" % (m, now * 1000 + 1500),
         "%s,host=h2 big=18446744073709551615u %d\r" % (m, now * 1000 + 2000),

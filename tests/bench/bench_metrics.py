@@ -27,7 +27,8 @@ URL = urllib.parse.urlsplit(os.environ["TELLTALE_URL"])
 DSN = os.environ["TELLTALE_PG_DSN"]
 NAMES = ["cpu_usage", "memory_usage", "disk_io", "net_rx", "req_latency_ms"]
 LP_SPLIT = {"cpu_usage": ("cpu", "usage"), "memory_usage": ("memory", "usage"),
-            "disk_io": ("disk", "io"), "net_rx": ("net", "rx"), "req_latency_ms": ("req", "latency_ms")}
+            "disk_io": ("disk", "io"), "net_rx": ("net", "rx"),
+            "req_latency_ms": ("req", "latency_ms")}
 HOSTS = ["host-%03d" % i for i in range(200)]
 REGIONS = ["eu-west", "eu-north", "us-east", "ap-south"]
 POINTS = 1000
@@ -62,7 +63,8 @@ def generate(t0):
 
 
 def psql(sql, *extra):
-    return subprocess.run(["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", DSN, "-c", sql] + list(extra),
+    return subprocess.run(["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", DSN, "-c", sql]
+                          + list(extra),
                           check=True, capture_output=True, text=True).stdout.strip()
 
 
@@ -267,7 +269,8 @@ def main():
     sql = ("SELECT count(*), avg(value), min(value), max(value), sum(value),"
            " percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY value)"
            " FROM samples WHERE series_id IN (SELECT id FROM series WHERE tenant_id = %d"
-           " AND name = 'cpu_usage') AND ts >= '%s' AND ts < '%s'" % (tid_json, iso(start), iso(end)))
+           " AND name = 'cpu_usage') AND ts >= '%s' AND ts < '%s'"
+           % (tid_json, iso(start), iso(end)))
     # Alternated one by one, so load from elsewhere on the machine hits both alike; psql's
     # \\timing is the round trip of the statement (connection set-up not counted).
     t_agg, t_sql = [], []

@@ -85,7 +85,8 @@ END_TEST
 
 START_TEST(test_labels_sorted_and_source)
 {
-	const char *js = "{\"name\":\"m\",\"value\":2,\"source\":\"s\",\"labels\":{\"z\":\"1\",\"a\":\"2\"}}";
+	const char *js =
+		"{\"name\":\"m\",\"value\":2,\"source\":\"s\",\"labels\":{\"z\":\"1\",\"a\":\"2\"}}";
 	char err[128], reason[256];
 	struct json_object *o = json_parse_strict(js, strlen(js), err, sizeof err);
 	struct sample s;

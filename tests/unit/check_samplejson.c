@@ -29,7 +29,8 @@ static const struct {
 } items[] = {
 	{"{\"name\":\"cpu_usage\",\"value\":75.5}", 1, NULL, 1},
 	{"{\"name\":\"cpu\",\"value\":1,\"labels\":{\"host\":\"a\",\"region\":\"eu\"}}", 1, NULL, 1},
-	{"{\"name\":\"cpu\",\"value\":-0.5e-3,\"source\":\"agent\",\"timestamp\":\"2026-11-22T03:00:00Z\"}",
+	{"{\"name\":\"cpu\",\"value\":-0.5e-3,\"source\":\"agent\","
+	 "\"timestamp\":\"2026-11-22T03:00:00Z\"}",
 	 1, NULL, 1},
 	{"{\"name\":\"cpu\",\"value\":1,\"timestamp\":1795316400000,\"labels\":null}", 1, NULL, 1},
 	{"{\"name\":\"cpu\",\"value\":1,\"labels\":{\"h\":\"\\u00e9\\ud83d\\ude00\"}}", 1, NULL, 1},
@@ -172,7 +173,8 @@ START_TEST(test_batch_shapes)
 	ck_assert_int_eq((int)nerr, 0);
 	ck_assert_int_eq((int)b.n, 2);
 	/* the canonical key: name, then labels sorted by key */
-	ck_assert(b.pts[1].key_len == 10 && memcmp(b.keys.p + b.pts[1].key_off, "b\0a\0" "2\0z\0" "1\0", 10) == 0);
+	ck_assert(b.pts[1].key_len == 10 &&
+	          memcmp(b.keys.p + b.pts[1].key_off, "b\0a\0" "2\0z\0" "1\0", 10) == 0);
 	batch_free(&b);
 }
 END_TEST
