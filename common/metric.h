@@ -37,8 +37,9 @@ int label_value_valid(const char *s, size_t len);   /* UTF-8, no NUL, 1..256 byt
 /* NULL when ts is acceptable, else why not. */
 const char *metric_ts_problem(int64_t ts_us, int64_t now_us, int64_t retention_us);
 
-/* Validates one JSON sample {name, value, labels, source, timestamp}. 0 when valid; -1 with the
- * offending field (NULL for the item itself) and a reason. */
+/* Validates one JSON sample {name, value, labels, source, timestamp} parsed by json-c. 0 when
+ * valid; -1 with the offending field (NULL for the item itself) and a reason. The ingest routes
+ * use the streaming parser (samplejson.h); this is the reference its tests compare it with. */
 int sample_from_json(struct json_object *o, int64_t now_us, int64_t retention_us,
                      struct sample *out, const char **field, char *reason, size_t rlen);
 

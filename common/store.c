@@ -13,8 +13,11 @@
 #define SC_MAX_USED  (SC_CAP / 10 * 7)
 #define DAY_US       (86400LL * US_PER_SEC)
 #define DAYS_MAX     512
-#define DAYS_TTL_MS  (10 * 60 * 1000) /* forget known partitions now and then: retention drops them */
+#define DAYS_TTL_MS  (10 * 60 * 1000) /* forget known partitions: retention drops them */
 #define PG_EPOCH_US  946684800000000LL /* 2000-01-01 in Unix microseconds */
+#ifndef TOUCH_EVERY_MS
+#define TOUCH_EVERY_MS (3600 * 1000) /* series.last_seen is kept to the hour */
+#endif
 
 static struct db_stmt st_batch_insert = DB_STMT("ingest_batch_insert", 5,
 	"INSERT INTO ingest_batches (tenant_id, idempotency_key, samples, status, response)"
@@ -24,6 +27,12 @@ static struct db_stmt st_batch_insert = DB_STMT("ingest_batch_insert", 5,
 static struct db_stmt st_batch_find = DB_STMT("ingest_batch_find", 2,
 	"SELECT status, response::text FROM ingest_batches"
 	" WHERE tenant_id = $1 AND idempotency_key = $2");
+
+/* After COMMIT, best effort: rows another transaction holds are skipped, never waited for. */
+static struct db_stmt st_touch = DB_STMT("series_touch", 2,
+	"UPDATE series SET last_seen = now() WHERE id IN ("
+	"  SELECT id FROM series WHERE tenant_id = $1 AND id = ANY($2::bigint[])"
+	"  FOR UPDATE SKIP LOCKED)");
 
 static struct db_stmt st_partitions = DB_STMT("samples_partitions", 2,
 	"SELECT telltale_create_daily_partitions('samples'::regclass, $1::date, $2::date)");
@@ -66,6 +75,7 @@ struct sc_entry {
 	int64_t   sid;
 	char     *key; /* NULL = empty slot */
 	size_t    klen;
+	long long touched_ms; /* when last_seen was last set */
 };
 
 static struct sc_entry *sc;
@@ -99,17 +109,17 @@ store_reset_caches(void)
 	ndays_known = 0;
 }
 
-static int64_t
+static struct sc_entry *
 sc_find(uint64_t h, long long tenant, const char *key, size_t len)
 {
 	if (sc == NULL)
-		return 0;
+		return NULL;
 	for (size_t i = h & (SC_CAP - 1);; i = (i + 1) & (SC_CAP - 1)) {
 		struct sc_entry *e = &sc[i];
 		if (e->key == NULL)
-			return 0;
+			return NULL;
 		if (e->h == h && e->tenant == tenant && e->klen == len && memcmp(e->key, key, len) == 0)
-			return e->sid;
+			return e;
 	}
 }
 
@@ -130,7 +140,7 @@ sc_put(uint64_t h, long long tenant, const char *key, size_t len, int64_t sid)
 	if ((copy = malloc(len)) == NULL)
 		return;
 	memcpy(copy, key, len);
-	sc[i] = (struct sc_entry){h, tenant, sid, copy, len};
+	sc[i] = (struct sc_entry){h, tenant, sid, copy, len, monotonic_ms()};
 	sc_used++;
 }
 
@@ -382,6 +392,8 @@ store_batch(struct db *db, long long tenant_id, struct batch *b, const char *ide
 	char tid[24], nsamples[24], st[12];
 	const char *params[5] = {tid, idem_key, nsamples, st, response};
 	struct missing *miss = NULL;
+	struct buf touch;
+	long long now_ms = monotonic_ms();
 	int32_t *slots = NULL;
 	size_t nmiss = 0, nslots = 16;
 	struct buf copy;
@@ -391,6 +403,7 @@ store_batch(struct db *db, long long tenant_id, struct batch *b, const char *ide
 	memset(out, 0, sizeof *out);
 	out->outcome = STORE_ERROR;
 	buf_init(&copy);
+	buf_init(&touch);
 	snprintf(tid, sizeof tid, "%lld", tenant_id);
 	snprintf(nsamples, sizeof nsamples, "%zu", b->n);
 	snprintf(st, sizeof st, "%d", status);
@@ -409,9 +422,16 @@ store_batch(struct db *db, long long tenant_id, struct batch *b, const char *ide
 		struct point *p = &b->pts[i];
 		const char *key = b->keys.p + p->key_off;
 		uint64_t h = key_hash(tenant_id, key, p->key_len);
+		struct sc_entry *e = sc_find(h, tenant_id, key, p->key_len);
 		size_t s;
-		if ((p->sid = sc_find(h, tenant_id, key, p->key_len)) != 0)
+		if (e != NULL) {
+			p->sid = e->sid;
+			if (now_ms - e->touched_ms > TOUCH_EVERY_MS) {
+				buf_printf(&touch, "%c%lld", touch.len ? ',' : '{', (long long)e->sid);
+				e->touched_ms = now_ms;
+			}
 			continue;
+		}
 		for (s = h & (nslots - 1); slots[s] >= 0; s = (s + 1) & (nslots - 1)) {
 			struct missing *m = &miss[slots[s]];
 			if (m->h == h && m->key_len == p->key_len &&
@@ -475,12 +495,20 @@ store_batch(struct db *db, long long tenant_id, struct batch *b, const char *ide
 	for (size_t i = 0; i < nmiss; i++)
 		sc_put(miss[i].h, tenant_id, b->keys.p + miss[i].key_off, miss[i].key_len, miss[i].sid);
 	out->outcome = STORE_OK;
+	if (touch.len > 0) {
+		const char *tparams[2] = {tid, NULL};
+		buf_putc(&touch, '}');
+		tparams[1] = touch.p;
+		if (!touch.oom)
+			PQclear(db_exec(db, &st_touch, tparams, 0)); /* best effort: the samples are stored */
+	}
 	goto out;
 fail:
 	db_rollback(db);
 out:
 	PQclear(res);
 	buf_free(&copy);
+	buf_free(&touch);
 	free(miss);
 	free(slots);
 	return out->outcome == STORE_ERROR ? -1 : 0;

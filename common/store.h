@@ -36,7 +36,7 @@ enum store_outcome { STORE_OK, STORE_REPLAY, STORE_LIMIT, STORE_ERROR };
 struct store_result {
 	enum store_outcome outcome;
 	int                status;         /* STORE_REPLAY: the stored answer's HTTP status */
-	char              *body;           /* STORE_REPLAY: its JSON body (NULL for none); freed by caller */
+	char              *body;           /* STORE_REPLAY: its JSON body or NULL; caller frees */
 	long long          max_series;     /* STORE_LIMIT */
 	long long          series_created; /* STORE_OK */
 };

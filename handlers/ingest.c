@@ -8,6 +8,7 @@
 #include "../common/json.h"
 #include "../common/lineproto.h"
 #include "../common/metric.h"
+#include "../common/samplejson.h"
 #include "../common/store.h"
 #include "../common/timeutil.h"
 #include "../common/thresholds.h"
@@ -136,96 +137,74 @@ item_error(long index, const char *index_name, const char *field, const char *re
 	struct json_object *e = json_object_new_object();
 
 	json_add(e, index_name, json_object_new_int64(index));
-	if (field)
+	if (field && *field)
 		json_add(e, "field", json_object_new_string(field));
 	json_add(e, "reason", json_object_new_string(reason));
 	return e;
 }
 
-/* Validates items (an array, or one object when single) into b; 422 lists the bad ones. */
-static int
-ingest_json(struct req *rq, struct resp *rs, struct json_object *items, int single,
-            struct batch *b)
-{
-	int64_t now = time_now_us(), retention = (int64_t)rq->app->cfg->retention_ms * 1000;
-	size_t n = single ? 1 : json_object_array_length(items);
-	struct json_object *errors = json_object_new_array();
-	struct sample s;
-	char reason[256];
-	long nerr = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = single ? items : json_object_array_get_idx(items, i);
-		const char *field = NULL;
-		if (sample_from_json(o, now, retention, &s, &field, reason, sizeof reason) < 0) {
-			if (nerr++ < ERRORS_SHOWN)
-				json_object_array_add(errors, item_error((long)i, "index", field, reason));
-			continue;
-		}
-		if (nerr == 0 &&
-		    batch_add(b, s.name, s.namelen, s.labels, s.nlabels, s.ts_us, s.value) < 0) {
-			json_object_put(errors);
-			return app_unavailable(rq, rs, "memory");
-		}
-	}
-	if (nerr > 0) {
-		struct json_object *extra = json_object_new_object();
-		json_add(extra, "errors", errors);
-		json_add(extra, "rejected", json_object_new_int64(nerr));
-		return resp_problem_ext(rs, 422, "invalid-samples", extra,
-		                        "%ld of %zu samples are invalid; nothing was stored", nerr, n);
-	}
-	json_object_put(errors);
-	return 0;
-}
-
+/* JSON samples: parsed and validated in one pass (common/samplejson.c), then stored. */
 static int
 ingest(struct req *rq, struct resp *rs, int single)
 {
-	struct json_object *body = NULL, *items = NULL;
-	const char *key;
-	char response[64];
+	int64_t now = time_now_us(), retention = (int64_t)rq->app->cfg->retention_ms * 1000;
+	struct sample_error *errs = NULL;
+	const char *key, *ct;
+	char response[64], err[256];
+	size_t nitems = 0;
 	struct batch b;
-	size_t n;
+	long nerr = 0;
 	int status;
 
 	batch_init(&b);
 	if ((status = decode_body(rq, rs)) != 0 || (status = idempotency_key(rq, rs, &key)) != 0)
 		goto out;
-	if ((body = app_json_body(rq, rs)) == NULL) {
-		status = rs->status;
+	ct = req_header(rq, "Content-Type");
+	if (ct && *ct && strncasecmp(ct, "application/json", 16) != 0) {
+		status = resp_problem(rs, 415, "unsupported-media-type",
+		                      "expected Content-Type application/json, got '%.64s'", ct);
 		goto out;
 	}
-	if (single) {
-		items = body;
-	} else {
-		if (!json_object_is_type(body, json_type_object) ||
-		    !json_object_object_get_ex(body, "metrics", &items) ||
-		    !json_object_is_type(items, json_type_array)) {
-			status = resp_problem(rs, 422, "invalid-field",
-			                      "expected an object {\"metrics\": [...]}");
-			goto out;
-		}
-		n = json_object_array_length(items);
-		if (n > BATCH_MAX_SAMPLES) {
-			struct json_object *extra = json_object_new_object();
-			json_add(extra, "limit", json_object_new_int(BATCH_MAX_SAMPLES));
-			status = resp_problem_ext(rs, 413, "batch-too-large", extra,
-			                          "%zu samples is over the limit of %d per batch", n,
-			                          BATCH_MAX_SAMPLES);
-			goto out;
-		}
-		if (n == 0) {
-			status = resp_problem(rs, 422, "invalid-field", "metrics: the batch is empty");
-			goto out;
-		}
-	}
-	if ((status = ingest_json(rq, rs, items, single, &b)) != 0)
+	if ((errs = calloc(ERRORS_SHOWN, sizeof *errs)) == NULL) {
+		status = app_unavailable(rq, rs, "memory");
 		goto out;
+	}
+	switch (samples_json(rq->body ? rq->body : "", rq->body_len, !single, BATCH_MAX_SAMPLES, now,
+	                     retention, &b, errs, ERRORS_SHOWN, &nerr, &nitems, err, sizeof err)) {
+	case SJ_OK: break;
+	case SJ_MALFORMED: status = resp_problem(rs, 400, "malformed-json", "%s", err); goto out;
+	case SJ_NOT_BATCH:
+		status = resp_problem(rs, 422, "invalid-field", "expected an object {\"metrics\": [...]}");
+		goto out;
+	case SJ_TOO_MANY: {
+		struct json_object *extra = json_object_new_object();
+		json_add(extra, "limit", json_object_new_int(BATCH_MAX_SAMPLES));
+		status = resp_problem_ext(rs, 413, "batch-too-large", extra,
+		                          "more than %d samples in one batch", BATCH_MAX_SAMPLES);
+		goto out;
+	}
+	default: status = app_unavailable(rq, rs, "memory"); goto out;
+	}
+	if (nerr > 0) {
+		struct json_object *extra = json_object_new_object(), *list = json_object_new_array();
+		for (long i = 0; i < nerr && i < ERRORS_SHOWN; i++)
+			json_object_array_add(list, item_error(errs[i].index, "index", errs[i].field,
+			                                       errs[i].reason));
+		json_add(extra, "errors", list);
+		json_add(extra, "rejected", json_object_new_int64(nerr));
+		status = resp_problem_ext(rs, 422, "invalid-samples", extra,
+		                          "%ld of %zu samples are invalid; nothing was stored", nerr,
+		                          nitems);
+		goto out;
+	}
+	if (nitems == 0) {
+		status = resp_problem(rs, 422, "invalid-field", "metrics: the batch is empty");
+		goto out;
+	}
 	snprintf(response, sizeof response, "{\"accepted\":%zu}", b.n);
 	status = store_and_answer(rq, rs, &b, key, 200, response);
 out:
-	json_object_put(body);
+	free(errs);
 	batch_free(&b);
 	return status;
 }

@@ -44,9 +44,10 @@ static struct db_stmt st_clean = DB_STMT("maintain_clean", 0,
 	" o AS (DELETE FROM outbox WHERE published_at < now() - interval '1 hour' RETURNING 1),"
 	" d AS (DELETE FROM deliveries WHERE (status = 'dead' AND dead_at < now() - interval '7 days')"
 	"     OR (status = 'delivered' AND delivered_at < now() - interval '7 days') RETURNING 1),"
-	" j AS (DELETE FROM job_runs WHERE started_at < now() - interval '7 days' RETURNING 1)"
+	" j AS (DELETE FROM job_runs WHERE started_at < now() - interval '7 days' RETURNING 1),"
+	" i AS (DELETE FROM ingest_batches WHERE received_at < now() - interval '24 hours' RETURNING 1)"
 	" SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM o), (SELECT count(*) FROM d),"
-	"   (SELECT count(*) FROM j)");
+	"   (SELECT count(*) FROM j), (SELECT count(*) FROM i)");
 
 static long long
 scalar(PGresult *res, int col)
@@ -88,6 +89,7 @@ job_maintain(struct jobctx *j, struct json_object *detail)
 	json_add(detail, "outbox_rows_deleted", json_object_new_int64(scalar(res, 1)));
 	json_add(detail, "deliveries_deleted", json_object_new_int64(scalar(res, 2)));
 	json_add(detail, "job_runs_deleted", json_object_new_int64(scalar(res, 3)));
+	json_add(detail, "ingest_batches_deleted", json_object_new_int64(scalar(res, 4)));
 	PQclear(res);
 	return 0;
 fail:

@@ -220,7 +220,8 @@ def test_line_protocol_round_trip():
     now = int(time.time()) - 60
     text = "\n".join([
         "# telegraf says hello",
-        "%s,host=web\\ 1,region=eu usage=0.25,count=7i,up=true,msg=\"skip, me\" %d" % (m, now * 1000),
+        "%s,host=web\\ 1,region=eu usage=0.25,count=7i,up=true,msg=\"skip, me\" %d"
+        % (m, now * 1000),
         "",
         "%s,region=eu,host=web\\ 1 usage=0.5,count=8i,up=F %d" % (m, now * 1000 + 1500),
         "%s,host=h2 big=18446744073709551615u %d\r" % (m, now * 1000 + 2000),
@@ -318,6 +319,12 @@ def test_series_buckets_and_groups():
     doc = expect(get("/v1/metrics/series/%s?bucket=5m&start=%d&end=%d&group=none&agg=max"
                      % (name, b0, b0 + 600)), 200).json
     assert doc["series"] == [{"labels": {}, "points": [[b0, 104], [b0 + 300, 109]]}], doc
+    doc = expect(get("/v1/metrics/series/%s?bucket=5m&start=%d&end=%d&agg=last&label=host:a"
+                     % (name, b0, b0 + 600)), 200).json
+    assert doc["series"][0]["points"] == [[b0, 4], [b0 + 300, 9]], doc
+    doc = expect(get("/v1/metrics/series/%s?bucket=5m&start=%d&end=%d&agg=sum&group=none"
+                     % (name, b0, b0 + 600)), 200).json
+    assert doc["series"][0]["points"] == [[b0, 10 + 510], [b0 + 300, 35 + 535]], doc
     # start is aligned down to the bucket, empty buckets are omitted
     doc = expect(get("/v1/metrics/series/%s?bucket=1m&start=%d&end=%d&agg=count&label=host:a"
                      % (name, b0 + 30, b0 + 3000)), 200).json

@@ -145,6 +145,51 @@ START_TEST(test_precision)
 }
 END_TEST
 
+/* Random edits of valid lines: the parser must never read or write out of bounds (run under
+ * ASan with a scratch buffer of exactly the line's length) and must answer 1, 0 or -1. */
+START_TEST(test_mutations_stay_in_bounds)
+{
+	static const char *const seeds[] = {
+		"cpu,host=web\\ 1,region=eu usage=0.25,count=7i,up=true,msg=\"a \\\"b\\\" c\" 1700000000000",
+		"m\\,x,t\\=k=v\\ 1 f\\=1=1u,g=-1.5e-3 -5",
+		"# comment",
+	};
+	static const char dict[] = ",= \\\"#0123456789.eEiutf-+\r\t\x00\xff";
+	unsigned long long st = 88172645463325252ULL;
+	char line[256];
+
+	for (int it = 0; it < 30000; it++) {
+		const char *seed;
+		size_t n;
+		char *copy, *scratch, err[256];
+		struct lp_line *ln = malloc(sizeof *ln);
+		int rc;
+
+		st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+		seed = seeds[st % 3];
+		n = strlen(seed);
+		memcpy(line, seed, n);
+		for (int m = 0; m < 3; m++) {
+			size_t pos;
+			st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+			pos = (size_t)(st % n);
+			if (st & 64)
+				line[pos] = dict[(st >> 8) % (sizeof dict - 1)];
+			else if (n > 1)
+				n = pos + 1; /* truncate */
+		}
+		copy = malloc(n); /* no NUL: the parser must not look past len */
+		scratch = malloc(n);
+		memcpy(copy, line, n);
+		rc = lp_parse_line(copy, n, scratch, ln, err, sizeof err);
+		ck_assert(rc == 1 || rc == 0 || rc == -1);
+		free(copy);
+		free(scratch);
+		free(ln);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -155,6 +200,8 @@ main(void)
 
 	tcase_add_loop_test(tc, test_line, 0, sizeof cases / sizeof cases[0]);
 	tcase_add_loop_test(tc, test_precision, 0, sizeof precisions / sizeof precisions[0]);
+	tcase_add_test(tc, test_mutations_stay_in_bounds);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

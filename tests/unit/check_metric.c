@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/config.h"
 #include "../../common/json.h"
 #include "../../common/metric.h"
 
@@ -84,7 +85,8 @@ END_TEST
 
 START_TEST(test_labels_sorted_and_source)
 {
-	const char *js = "{\"name\":\"m\",\"value\":2,\"source\":\"s\",\"labels\":{\"z\":\"1\",\"a\":\"2\"}}";
+	const char *js =
+		"{\"name\":\"m\",\"value\":2,\"source\":\"s\",\"labels\":{\"z\":\"1\",\"a\":\"2\"}}";
 	char err[128], reason[256];
 	struct json_object *o = json_parse_strict(js, strlen(js), err, sizeof err);
 	struct sample s;
@@ -223,6 +225,33 @@ START_TEST(test_bucket)
 }
 END_TEST
 
+/* bucket= durations as the series route reads them, and where 2026-11-22T03:40:51Z falls. */
+static const struct {
+	const char *bucket;
+	int         ok;
+	long long   floor_us;
+} bucket_params[] = {
+	{"1s", 1, 1795318851000000LL},   {"30s", 1, 1795318830000000LL},
+	{"1m", 1, 1795318800000000LL},   {"5m", 1, 1795318800000000LL},
+	{"15m", 1, 1795318200000000LL},  {"1h", 1, 1795316400000000LL},
+	{"1d", 1, 1795305600000000LL},   {"7d", 1, 1795046400000000LL}, /* epoch-aligned: a Thursday */
+	{"90", 1, 1795318830000000LL},   /* bare number = seconds */
+	{"5 m", 0, 0},                   {"m", 0, 0}, {"-5m", 0, 0}, {"5w", 0, 0}, {"", 0, 0},
+};
+
+START_TEST(test_bucket_param)
+{
+	long ms = 0;
+	int rc = parse_duration_ms(bucket_params[_i].bucket, &ms);
+
+	ck_assert_msg((rc == 0) == bucket_params[_i].ok, "'%s'", bucket_params[_i].bucket);
+	if (rc == 0)
+		ck_assert_msg(bucket_floor(NOW, (int64_t)ms * 1000) == bucket_params[_i].floor_us,
+		              "'%s': %lld", bucket_params[_i].bucket,
+		              (long long)bucket_floor(NOW, (int64_t)ms * 1000));
+}
+END_TEST
+
 START_TEST(test_bucket_count)
 {
 	ck_assert(bucket_count(0, 3600, 60) == 60);
@@ -258,6 +287,7 @@ main(void)
 	tcase_add_test(tc, test_label_param);
 	tcase_add_loop_test(tc, test_bucket, 0, sizeof buckets / sizeof buckets[0]);
 	tcase_add_test(tc, test_bucket_count);
+	tcase_add_loop_test(tc, test_bucket_param, 0, sizeof bucket_params / sizeof bucket_params[0]);
 	tcase_add_test(tc, test_ts_window);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
