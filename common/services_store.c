@@ -855,6 +855,9 @@ svc_realtime_pg(struct db *db, const struct svc_query *q)
 	return rows(db, &st_realtime, params);
 }
 
+static struct db_stmt st_active_alerts = DB_STMT("svc_active_alerts", 1,
+	"SELECT count(*) FROM active_alerts WHERE tenant_id = $1 AND state IN ('pending', 'firing')");
+
 long long
 svc_active_alerts(struct db *db, long long tenant_id)
 {
@@ -863,21 +866,9 @@ svc_active_alerts(struct db *db, long long tenant_id)
 	PGresult *res;
 	long long n = -1;
 
-	res = db_query(db, "SELECT to_regclass('active_alerts') IS NOT NULL", 0, NULL);
-	if (res == NULL)
-		return -1;
-	if (PQgetvalue(res, 0, 0)[0] != 't') {
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
 	snprintf(tid, sizeof tid, "%lld", tenant_id);
 	/* Active as GET /v1/alerts/active counts them: pending or firing. */
-	res = db_query(db,
-	               "SELECT count(*) FROM active_alerts WHERE tenant_id = $1"
-	               " AND state IN ('pending', 'firing')",
-	               1, params);
-	if (res != NULL)
+	if ((res = db_exec(db, &st_active_alerts, params, DB_RETRY)) != NULL)
 		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return n;

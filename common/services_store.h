@@ -74,7 +74,7 @@ struct json_object *svc_top_endpoints(struct db *db, const struct svc_query *q, 
 /* Real-time metrics of every service (or q->service) over the last SVC_REALTIME_S seconds before
  * q->end_us, in the cache layout. */
 struct json_object *svc_realtime_pg(struct db *db, const struct svc_query *q);
-/* Unresolved alerts of the tenant once the alerting tables exist; -1 when they do not (yet). */
+/* Pending and firing alerts of the tenant; -1 on a database error (the overview then says null). */
 long long svc_active_alerts(struct db *db, long long tenant_id);
 
 /* Redis: metrics:{tenant}:{service}, service:status:{tenant}:{service}, the per-tenant set
