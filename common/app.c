@@ -8,6 +8,8 @@
 
 #include "json.h"
 #include "log.h"
+#include "params.h"
+#include "pgjson.h"
 
 void
 app_init(struct app *app, const struct config *cfg, const char *component)
@@ -137,4 +139,30 @@ app_json_body(struct req *rq, struct resp *rs)
 	if (o == NULL)
 		resp_problem(rs, 400, "malformed-json", "%s", err);
 	return o;
+}
+
+int
+app_list_page(struct req *rq, struct resp *rs, struct db_stmt *st, const char *key)
+{
+	char tenant[24], limit_s[24], offset_s[24];
+	const char *params[3] = {tenant, limit_s, offset_s};
+	struct json_object *o;
+	long limit, offset;
+	PGresult *res;
+	int status;
+
+	if ((status = param_page(rq, rs, &limit, &offset)) != 0)
+		return status;
+	snprintf(tenant, sizeof tenant, "%lld", rq->tenant_id);
+	snprintf(limit_s, sizeof limit_s, "%ld", limit);
+	snprintf(offset_s, sizeof offset_s, "%ld", offset);
+	if ((res = db_exec(&rq->app->db, st, params, DB_RETRY)) == NULL)
+		return app_db_error(rq, rs);
+	o = json_object_new_object();
+	json_object_object_add(o, key, pg_json_column(res, 0));
+	json_add(o, "total", json_object_new_int64(pg_window_total(res, 1)));
+	json_add(o, "limit", json_object_new_int64(limit));
+	json_add(o, "offset", json_object_new_int64(offset));
+	PQclear(res);
+	return resp_json(rs, 200, o);
 }

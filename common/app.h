@@ -36,6 +36,11 @@ enum auth_result app_authenticate(struct app *app, struct req *rq);
 int app_db_error(struct req *rq, struct resp *rs);
 int app_unavailable(struct req *rq, struct resp *rs, const char *what);
 
+/* A paginated list of the caller's tenant: runs st with ($1 tenant, $2 limit, $3 offset), whose
+ * column 0 is a row's JSON text and column 1 count(*) OVER (); answers
+ * {key: [...], "total", "limit", "offset"} (400 for a bad limit/offset). */
+int app_list_page(struct req *rq, struct resp *rs, struct db_stmt *st, const char *key);
+
 /* Parses the body as strict JSON; on failure answers 400 (or 415 for another content type) and
  * returns NULL. */
 struct json_object *app_json_body(struct req *rq, struct resp *rs);

@@ -258,27 +258,7 @@ alert_rules_delete(struct req *rq, struct resp *rs)
 int
 alert_rules_list(struct req *rq, struct resp *rs)
 {
-	char tenant[24], limit_s[24], offset_s[24];
-	const char *params[3] = {tenant, limit_s, offset_s};
-	struct json_object *o;
-	long limit, offset;
-	PGresult *res;
-	int status;
-
-	if ((status = param_page(rq, rs, &limit, &offset)) != 0)
-		return status;
-	snprintf(tenant, sizeof tenant, "%lld", rq->tenant_id);
-	snprintf(limit_s, sizeof limit_s, "%ld", limit);
-	snprintf(offset_s, sizeof offset_s, "%ld", offset);
-	if ((res = db_exec(&rq->app->db, &st_list, params, DB_RETRY)) == NULL)
-		return app_db_error(rq, rs);
-	o = json_object_new_object();
-	json_add(o, "rules", pg_json_column(res, 0));
-	json_add(o, "total", json_object_new_int64(pg_window_total(res, 1)));
-	json_add(o, "limit", json_object_new_int64(limit));
-	json_add(o, "offset", json_object_new_int64(offset));
-	PQclear(res);
-	return resp_json(rs, 200, o);
+	return app_list_page(rq, rs, &st_list, "rules");
 }
 
 int

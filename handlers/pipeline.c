@@ -42,25 +42,7 @@ static struct db_stmt st_outbox = DB_STMT("pipeline_outbox", 1,
 int
 admin_dlq_list(struct req *rq, struct resp *rs)
 {
-	char tenant[24], limit_s[16], offset_s[24];
-	const char *params[3] = {tenant, limit_s, offset_s};
-	struct json_object *o;
-	long limit, offset;
-	PGresult *res;
-	int status;
-
-	if ((status = param_page(rq, rs, &limit, &offset)) != 0)
-		return status;
-	snprintf(tenant, sizeof tenant, "%lld", rq->tenant_id);
-	snprintf(limit_s, sizeof limit_s, "%ld", limit);
-	snprintf(offset_s, sizeof offset_s, "%ld", offset);
-	if ((res = db_exec(&rq->app->db, &st_dlq, params, DB_RETRY)) == NULL)
-		return app_db_error(rq, rs);
-	o = json_object_new_object();
-	json_add(o, "deliveries", pg_json_column(res, 0));
-	json_add(o, "total", json_object_new_int64(pg_window_total(res, 1)));
-	PQclear(res);
-	return resp_json(rs, 200, o);
+	return app_list_page(rq, rs, &st_dlq, "deliveries");
 }
 
 int
