@@ -166,3 +166,24 @@ app_list_page(struct req *rq, struct resp *rs, struct db_stmt *st, const char *k
 	PQclear(res);
 	return resp_json(rs, 200, o);
 }
+
+void
+app_stats_sync(struct app *app)
+{
+	unsigned long now[5] = {app->cache.hits, app->cache.misses, app->cache.errors,
+	                        app->db.errors, app->db.unavailable_errors};
+	uint64_t *dst[5];
+
+	if (app->slot == NULL)
+		return;
+	dst[0] = &app->slot->cache_hits;
+	dst[1] = &app->slot->cache_misses;
+	dst[2] = &app->slot->cache_errors;
+	dst[3] = &app->slot->db_errors;
+	dst[4] = &app->slot->db_unavailable;
+	for (int i = 0; i < 5; i++) {
+		if (now[i] != app->synced[i])
+			__atomic_fetch_add(dst[i], (uint64_t)(now[i] - app->synced[i]), __ATOMIC_RELAXED);
+		app->synced[i] = now[i];
+	}
+}

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "http.h"
 #include "keys.h"
+#include "stats.h"
 
 #define KEYCACHE_SIZE 64
 
@@ -21,7 +22,13 @@ struct app {
 	struct cache          cache;
 	struct keycache_entry keys[KEYCACHE_SIZE];
 	unsigned long         requests;
+	struct stats         *stats; /* shared by every worker; NULL outside telltale-fcgi */
+	struct stats_slot    *slot;  /* this worker's */
+	unsigned long         synced[5]; /* counters already added to the slot */
 };
+
+/* Adds what the connections counted since the last call to the worker's shared slot. */
+void app_stats_sync(struct app *app);
 
 void app_init(struct app *app, const struct config *cfg, const char *component);
 void app_close(struct app *app);

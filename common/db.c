@@ -43,6 +43,8 @@ db_set_error(struct db *db, const char *msg, const char *state, int unavailable)
 		db->err[--n] = '\0';
 	snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
 	db->unavailable = unavailable;
+	db->errors++;
+	db->unavailable_errors += unavailable != 0;
 }
 
 void

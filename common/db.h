@@ -29,6 +29,8 @@ struct db {
 	int         down;             /* logged as down; the recovery is logged once */
 	int         in_tx;
 	int         unavailable;      /* last failure was the connection, not the statement */
+	unsigned long errors;         /* failed calls, for /metrics */
+	unsigned long unavailable_errors;
 	char        sqlstate[6];
 	char        err[512];
 };

@@ -11,10 +11,11 @@
 
 #include "../common/db.h" /* monotonic_ms */
 #include "../common/log.h"
+#include "../common/stats.h"
 #include "notify.h"
 #include "worker.h"
 
-#define MAX_WORKERS 256
+#define MAX_WORKERS STATS_SLOTS
 #define CRASH_WINDOW_MS 1000  /* a worker dying sooner than this is crash-looping */
 #define RESPAWN_DELAY_MAX_MS 5000
 
@@ -28,6 +29,7 @@ struct slot {
 };
 
 static struct slot slots[MAX_WORKERS];
+static struct stats *stats; /* shared with the workers; NULL if it could not be mapped */
 
 static pid_t
 spawn(struct slot *s, const struct config *cfg, unsigned gen, int lsock)
@@ -40,11 +42,15 @@ spawn(struct slot *s, const struct config *cfg, unsigned gen, int lsock)
 		return -1;
 	}
 	if (pid == 0)
-		worker_run(cfg, lsock);
+		worker_run(cfg, lsock, stats, (int)(s - slots));
 	s->pid = pid;
 	s->gen = gen;
 	s->stopping = 0;
 	s->started_ms = monotonic_ms();
+	if (stats) {
+		__atomic_fetch_add(&stats->worker_starts, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&stats->workers_live, 1, __ATOMIC_RELAXED);
+	}
 	return pid;
 }
 
@@ -80,6 +86,11 @@ reap(void)
 		if ((s = slot_of(pid)) == NULL)
 			continue;
 		now = monotonic_ms();
+		if (stats) {
+			__atomic_fetch_sub(&stats->workers_live, 1, __ATOMIC_RELAXED);
+			if (!s->stopping && (WIFSIGNALED(st) || WEXITSTATUS(st) != 0))
+				__atomic_fetch_add(&stats->worker_crashes, 1, __ATOMIC_RELAXED);
+		}
 		if (WIFSIGNALED(st) && !s->stopping)
 			log_warn("worker %ld killed by signal %d", (long)pid, WTERMSIG(st));
 		else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
@@ -193,6 +204,8 @@ master_run(struct config *cfg, const char *conf_path, int lsock)
 	 * unblock them first thing. */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if ((stats = stats_create()) == NULL)
+		log_warn("no shared memory for counters: /metrics will answer 503");
 
 	fill(cfg, gen, lsock, config_workers(cfg));
 	log_info("master ready: %ld workers on %s", config_workers(cfg), cfg->listen);

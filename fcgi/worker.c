@@ -14,6 +14,7 @@
 #include "../common/app.h"
 #include "../common/route.h"
 #include "../common/log.h"
+#include "../handlers/handlers.h"
 #include "dispatch.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -136,11 +137,16 @@ handle(struct app *app, FCGX_Request *fr, struct req *rq, struct resp *rs)
 	lr.duration_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	lr.detail = rs->detail[0] ? rs->detail : NULL;
 	log_request(&lr);
+	if (app->slot) {
+		stats_request(app->slot, rq->route ? (int)(rq->route - routes) : -1, rs->status,
+		              lr.duration_ms / 1000.0);
+		app_stats_sync(app);
+	}
 	req_free(rq);
 }
 
 void
-worker_run(const struct config *cfg, int lsock)
+worker_run(const struct config *cfg, int lsock, struct stats *stats, int slot)
 {
 	FCGX_Request fr;
 	struct app app;
@@ -151,6 +157,8 @@ worker_run(const struct config *cfg, int lsock)
 	worker_signals();
 	log_set_component("fcgi-worker");
 	app_init(&app, cfg, "telltale-fcgi");
+	app.stats = stats;
+	app.slot = stats ? &stats->slot[slot] : NULL;
 	resp_init(&rs);
 	if (FCGX_InitRequest(&fr, lsock, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_error("FCGX_InitRequest failed");

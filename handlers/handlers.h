@@ -12,6 +12,7 @@ extern const size_t nroutes;
 
 /* health.c */
 int health_get(struct req *rq, struct resp *rs);
+int metrics_self(struct req *rq, struct resp *rs);
 /* meta.c */
 int meta_get(struct req *rq, struct resp *rs);
 /* admin_keys.c */

@@ -1,4 +1,5 @@
-/* handlers/health.c — GET /health: is PostgreSQL up (200/503), is Redis up, and how fast. */
+/* handlers/health.c — GET /health (is PostgreSQL up, is Redis up, how fast) and GET /metrics
+ * (telltale's own counters, Prometheus text). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -96,4 +97,34 @@ health_get(struct req *rq, struct resp *rs)
 	}
 	resp_header(rs, "Cache-Control", "no-store");
 	return resp_json(rs, pg_up ? 200 : 503, o);
+}
+
+static const char *
+route_pattern(int i)
+{
+	return routes[i].pattern;
+}
+
+static const char *
+route_method(int i)
+{
+	unsigned m = routes[i].methods;
+
+	return method_name((enum method)(m & -m)); /* each row has one method */
+}
+
+int
+metrics_self(struct req *rq, struct resp *rs)
+{
+	struct stats *st = rq->app->stats;
+
+	if (st == NULL)
+		return app_unavailable(rq, rs, "the counters' shared memory");
+	app_stats_sync(rq->app);
+	buf_reset(&rs->body);
+	stats_render(st, (int)nroutes, route_pattern, route_method, &rs->body);
+	rs->status = 200;
+	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	resp_header(rs, "Cache-Control", "no-store");
+	return 200;
 }

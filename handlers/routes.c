@@ -4,6 +4,7 @@
 /* Literal patterns come before {param} patterns that could shadow them. */
 const struct route routes[] = {
 	{M_GET, "/health", SCOPE_PUBLIC, health_get},
+	{M_GET, "/metrics", SCOPE_PUBLIC, metrics_self}, /* nginx lets only loopback reach it */
 	{M_GET, "/v1", SCOPE_READ, meta_get},
 	{M_GET, "/v1/admin/keys", SCOPE_ADMIN, admin_keys_list},
 	{M_POST, "/v1/admin/keys", SCOPE_ADMIN, admin_keys_create},
