@@ -44,6 +44,44 @@ static struct db_stmt st_tenant_create = DB_STMT("tenant_create", 1,
 static struct db_stmt st_tenant_find = DB_STMT("tenant_find", 1,
 	"SELECT id FROM tenants WHERE name = $1");
 
+static struct db_stmt st_tenant_limit = DB_STMT("tenant_limit", 2,
+	"UPDATE tenants SET max_series = $2::int WHERE name = $1 RETURNING id");
+
+static struct db_stmt st_tenants = DB_STMT("tenants_list", 0,
+	"SELECT coalesce(json_agg(json_build_object('id', t.id, 'name', t.name,"
+	"   'created_at', t.created_at, 'max_series', t.max_series,"
+	"   'series', (SELECT count(*) FROM series s WHERE s.tenant_id = t.id)) ORDER BY t.id), '[]')::text"
+	" FROM tenants t");
+
+int
+tenant_set_max_series(struct db *db, const char *name, long max_series)
+{
+	char n[24];
+	const char *params[2] = {name, n};
+	PGresult *res;
+	int rc;
+
+	snprintf(n, sizeof n, "%ld", max_series);
+	if ((res = db_exec(db, &st_tenant_limit, params, 0)) == NULL)
+		return -1;
+	rc = PQntuples(res) > 0;
+	PQclear(res);
+	return rc;
+}
+
+struct json_object *
+tenants_list(struct db *db)
+{
+	PGresult *res = db_exec(db, &st_tenants, NULL, DB_RETRY);
+	struct json_object *o;
+
+	if (res == NULL)
+		return NULL;
+	o = json_tokener_parse(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return o;
+}
+
 int
 valid_uuid(const char *s)
 {

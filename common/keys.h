@@ -36,6 +36,12 @@ int  tenant_create(struct db *db, const char *name, long long *id)
 /* 1 found, 0 not found, -1 error. */
 int  tenant_find(struct db *db, const char *name, long long *id) __attribute__((warn_unused_result));
 
+/* 1 updated, 0 no such tenant, -1 error. */
+int  tenant_set_max_series(struct db *db, const char *name, long max_series)
+	__attribute__((warn_unused_result));
+/* Every tenant with its series count and limit, as a JSON array; NULL on a database error. */
+struct json_object *tenants_list(struct db *db);
+
 /* 1 when s is a canonical textual UUID. */
 int  valid_uuid(const char *s);
 

@@ -23,6 +23,8 @@ valid_tenant_name(const char *s)
 	return 1;
 }
 
+static const char *field(struct json_object *o, const char *k);
+
 static int
 db_failed(struct db *db)
 {
@@ -30,14 +32,48 @@ db_failed(struct db *db)
 	return db->unavailable ? CTL_PG : CTL_FAIL;
 }
 
+static int
+tenant_list(struct db *db)
+{
+	struct json_object *list = tenants_list(db);
+
+	if (list == NULL)
+		return db_failed(db);
+	printf("%-6s  %-24s  %10s  %10s  %s\n", "ID", "NAME", "SERIES", "MAX", "CREATED");
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *t = json_object_array_get_idx(list, i);
+		printf("%-6s  %-24s  %10s  %10s  %s\n", field(t, "id"), field(t, "name"),
+		       field(t, "series"), field(t, "max_series"), field(t, "created_at"));
+	}
+	json_object_put(list);
+	return CTL_OK;
+}
+
 int
 ctl_tenant(struct db *db, int argc, char **argv)
 {
 	long long id;
+	long max;
 	int rc;
 
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return tenant_list(db);
+	if (argc == 5 && strcmp(argv[1], "set") == 0 && strcmp(argv[3], "--max-series") == 0) {
+		if (parse_long(argv[4], 1, 2000000000L, &max) < 0) {
+			fprintf(stderr, "telltalectl: --max-series is a positive integer\n");
+			return CTL_USAGE;
+		}
+		if ((rc = tenant_set_max_series(db, argv[2], max)) < 0)
+			return db_failed(db);
+		if (rc == 0) {
+			fprintf(stderr, "telltalectl: no tenant %s\n", argv[2]);
+			return CTL_FAIL;
+		}
+		printf("tenant %s: at most %ld series\n", argv[2], max);
+		return CTL_OK;
+	}
 	if (argc != 3 || strcmp(argv[1], "create") != 0) {
-		fprintf(stderr, "usage: telltalectl tenant create NAME\n");
+		fprintf(stderr, "usage: telltalectl tenant create NAME | list | set NAME --max-series N\n");
 		return CTL_USAGE;
 	}
 	if (!valid_tenant_name(argv[2])) {

@@ -14,7 +14,7 @@ usage(FILE *f)
 	        "usage: telltalectl [-c CONFIG] COMMAND\n"
 	        "  migrate [--status]          apply sql/NNNN_*.sql in order (or list their state)\n"
 	        "  check [-v]                  config, PostgreSQL, Redis, schema; exit status says which failed\n"
-	        "  tenant create NAME\n"
+	        "  tenant create NAME | tenant list | tenant set NAME --max-series N\n"
 	        "  key create --tenant T --scopes read,write[,admin] [--name N] [--expires 30d]\n"
 	        "  key list [--tenant T]\n"
 	        "  key revoke ID\n"

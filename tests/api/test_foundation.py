@@ -175,3 +175,22 @@ def test_ctl_check_and_migrate_status():
     assert "schema up to date" in r.stdout, r.stdout
     r = _ctl("migrate", "--status")
     assert r.returncode == 0 and "applied" in r.stdout and "pending" not in r.stdout, r.stdout
+
+
+def test_ctl_tenant_list_and_series_limit():
+    from tt import other_tenant
+    key = other_tenant("limited-tenant")
+    r = _ctl("tenant", "set", "limited-tenant", "--max-series", "2")
+    assert r.returncode == 0 and "at most 2 series" in r.stdout, r.stdout + r.stderr
+    assert _ctl("tenant", "set", "no-such-tenant", "--max-series", "2").returncode == 1
+    assert _ctl("tenant", "set", "limited-tenant", "--max-series", "-3").returncode == 2
+    ok = post("/v1/metrics/ingest/batch", {"metrics": [
+        {"name": "lim", "value": 1, "labels": {"h": "a"}},
+        {"name": "lim", "value": 1, "labels": {"h": "b"}}]}, key=key)
+    expect(ok, 200)
+    doc = expect_problem(post("/v1/metrics/ingest", {"name": "lim", "value": 1,
+                                                     "labels": {"h": "c"}}, key=key), 429)
+    assert doc["limit"] == 2, doc
+    r = _ctl("tenant", "list")
+    row = [line.split() for line in r.stdout.splitlines() if " limited-tenant " in line]
+    assert r.returncode == 0 and row and row[0][2:4] == ["2", "2"], r.stdout
