@@ -10,20 +10,24 @@
 #include "outbox.h"
 
 #define DEFS_TTL_MS 5000
-#define DEFS_MAX    256
 
 struct def {
 	char   name[201];
 	double warning, critical; /* NAN when unset */
 };
 
-/* Per worker: the thresholded definitions of the last tenant seen (the common case is one). */
-static struct {
-	long long  tenant_id;
-	long long  fetched_ms;
-	struct def defs[DEFS_MAX];
-	int        n;
-} cache_defs = {-1, 0, {{{0}, 0, 0}}, 0};
+/* Per worker: the thresholded definitions of the tenants seen lately (most have none, which costs
+ * one small entry). */
+#define TENANTS_CACHED 64
+
+struct tenant_defs {
+	long long   tenant_id;  /* 0 = empty slot */
+	long long   fetched_ms;
+	struct def *defs;       /* malloc'd, n entries */
+	int         n;
+};
+
+static struct tenant_defs cached[TENANTS_CACHED];
 
 static struct db_stmt st_defs = DB_STMT("thresholds_defs", 1,
 	"SELECT name, warning_threshold, critical_threshold FROM metric_definitions"
@@ -74,44 +78,60 @@ threshold_level(double v, double warning, double critical)
 	return 0;
 }
 
-static int
+/* The tenant's entry, refreshed when older than DEFS_TTL_MS; NULL on a database error. */
+static struct tenant_defs *
 load_defs(struct db *db, long long tenant_id)
 {
+	struct tenant_defs *e = &cached[0];
+	long long now = monotonic_ms();
 	char tid[24];
 	const char *p[1] = {tid};
 	PGresult *res;
-	long long now = monotonic_ms();
+	int n;
 
-	if (cache_defs.tenant_id == tenant_id && now - cache_defs.fetched_ms < DEFS_TTL_MS)
-		return 0;
+	for (int i = 0; i < TENANTS_CACHED; i++) {
+		if (cached[i].tenant_id == tenant_id) {
+			e = &cached[i];
+			break;
+		}
+		if (cached[i].fetched_ms < e->fetched_ms) /* least recently fetched, or empty */
+			e = &cached[i];
+	}
+	if (e->tenant_id == tenant_id && now - e->fetched_ms < DEFS_TTL_MS)
+		return e;
 	snprintf(tid, sizeof tid, "%lld", tenant_id);
 	if ((res = db_exec(db, &st_defs, p, DB_RETRY)) == NULL)
-		return -1;
-	cache_defs.n = 0;
-	for (int i = 0; i < PQntuples(res) && i < DEFS_MAX; i++) {
-		struct def *d = &cache_defs.defs[cache_defs.n++];
+		return NULL;
+	free(e->defs);
+	e->defs = NULL;
+	e->n = 0;
+	n = PQntuples(res);
+	if (n > 0 && (e->defs = calloc((size_t)n, sizeof *e->defs)) == NULL)
+		n = 0;
+	for (int i = 0; i < n; i++) {
+		struct def *d = &e->defs[e->n++];
 		snprintf(d->name, sizeof d->name, "%s", PQgetvalue(res, i, 0));
 		d->warning = PQgetisnull(res, i, 1) ? NAN : strtod(PQgetvalue(res, i, 1), NULL);
 		d->critical = PQgetisnull(res, i, 2) ? NAN : strtod(PQgetvalue(res, i, 2), NULL);
 	}
 	PQclear(res);
-	cache_defs.tenant_id = tenant_id;
-	cache_defs.fetched_ms = now;
-	return 0;
+	e->tenant_id = tenant_id;
+	e->fetched_ms = now;
+	return e;
 }
 
 static const struct def *
-def_of(const char *name)
+def_of(const struct tenant_defs *e, const char *name)
 {
-	for (int i = 0; i < cache_defs.n; i++)
-		if (strcmp(cache_defs.defs[i].name, name) == 0)
-			return &cache_defs.defs[i];
+	for (int i = 0; i < e->n; i++)
+		if (strcmp(e->defs[i].name, name) == 0)
+			return &e->defs[i];
 	return NULL;
 }
 
 /* The points of thresholded series, as PostgreSQL array literals. */
 static int
-collect(const struct batch *b, struct buf *sids, struct buf *names, struct buf *values,
+collect(const struct tenant_defs *e, const struct batch *b, struct buf *sids, struct buf *names, struct buf *values,
         struct buf *levels, struct buf *limits, struct buf *times)
 {
 	int n = 0;
@@ -119,7 +139,7 @@ collect(const struct batch *b, struct buf *sids, struct buf *names, struct buf *
 	for (size_t i = 0; i < b->n; i++) {
 		const struct point *p = &b->pts[i];
 		const char *name = b->keys.p + p->key_off; /* the key starts with the NUL-ended name */
-		const struct def *d = def_of(name);
+		const struct def *d = def_of(e, name);
 		int level;
 
 		if (d == NULL)
@@ -153,11 +173,13 @@ thresholds_after_commit(struct db *db, struct cache *cache, long long tenant_id,
 	PGresult *res = NULL;
 	int n;
 
-	if (load_defs(db, tenant_id) < 0) {
+	struct tenant_defs *e = load_defs(db, tenant_id);
+
+	if (e == NULL) {
 		log_warn("threshold check skipped: %s", db->err);
 		return;
 	}
-	if (cache_defs.n == 0)
+	if (e->n == 0)
 		return;
 	buf_init(&sids);
 	buf_init(&names);
@@ -165,7 +187,7 @@ thresholds_after_commit(struct db *db, struct cache *cache, long long tenant_id,
 	buf_init(&levels);
 	buf_init(&limits);
 	buf_init(&times);
-	n = collect(b, &sids, &names, &values, &levels, &limits, &times);
+	n = collect(e, b, &sids, &names, &values, &levels, &limits, &times);
 	if (n > 0 && !(sids.oom || names.oom || values.oom || levels.oom || limits.oom || times.oom)) {
 		const char *p[7] = {tid, sids.p, names.p, values.p, levels.p, limits.p, times.p};
 		snprintf(tid, sizeof tid, "%lld", tenant_id);
